@@ -1,0 +1,69 @@
+# Two commands matter: `make run` (portal with demo data on http://127.0.0.1:8000/) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first interpreter on PATH that is Python >= 3.12 (pyenv users: .python-version selects 3.12.1).
+PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3 python; do \
+	if command -v $$candidate >/dev/null 2>&1 && \
+	   $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	   echo $$candidate; break; fi; done)
+
+# Local development defaults; production sets its own environment (see README).
+run demo shell migrate: export DEBUG ?= 1
+test test-only lint migrations-check: export SECRET_KEY ?= test-only-secret-key-not-for-production
+
+.PHONY: help install run demo test test-only lint migrations-check shell migrate clean
+
+help:
+	@echo "make run    - set up, load demo digests and serve http://$(HOST):$(PORT)/"
+	@echo "make test   - set up and run ruff, the migrations check and the whole test suite"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: Python 3.12 or newer is required but none was found on PATH."; \
+		echo "       Install it (python.org, your package manager, or 'pyenv install 3.12') and run make again,"; \
+		echo "       or point to one explicitly: make PYTHON=/path/to/python3.12 run"; \
+		exit 1; \
+	fi
+	@echo "Using $$($(PYTHON) --version) from $$(command -v $(PYTHON))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(MANAGE) migrate --no-input
+
+demo: migrate
+	$(MANAGE) load_demo
+
+run: demo
+	@echo
+	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/) - Ctrl-C stops it"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: install
+	$(MANAGE) makemigrations --check --dry-run
+
+test-only: install
+	$(VENV)/bin/pytest
+
+test: lint migrations-check test-only
+
+shell: install
+	$(MANAGE) shell
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,177 @@
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Digest,
+    DigestEntry,
+    Paper,
+    PaperLink,
+    RelatedPaper,
+    Score,
+    Source,
+    Summary,
+)
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    extra = 0
+    autocomplete_fields = ["author"]
+    ordering = ["position"]
+
+
+class SummaryInline(admin.StackedInline):
+    model = Summary
+    extra = 0
+    fields = [("language", "kind", "visibility"), "text", "entry"]
+    raw_id_fields = ["entry"]
+
+
+class PaperLinkInline(admin.TabularInline):
+    model = PaperLink
+    extra = 0
+    raw_id_fields = ["entry"]
+
+
+class ScoreInline(admin.TabularInline):
+    model = Score
+    extra = 0
+    raw_id_fields = ["entry"]
+
+
+class RelatedPaperInline(admin.TabularInline):
+    model = RelatedPaper
+    fk_name = "paper"
+    extra = 0
+    raw_id_fields = ["related", "entry"]
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["title", "arxiv_id", "published", "visibility", "summary_count", "updated_at"]
+    list_filter = ["visibility", "categories", "entries__digest__source", "published"]
+    search_fields = ["title", "arxiv_id", "authors__name"]
+    date_hierarchy = "published"
+    readonly_fields = ["slug", "title_key", "created_at", "updated_at"]
+    filter_horizontal = ["categories"]
+    inlines = [AuthorshipInline, SummaryInline, PaperLinkInline, ScoreInline, RelatedPaperInline]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
+        return super().get_queryset(request).annotate(summary_total=Count("summaries", distinct=True))
+
+    @admin.display(description="Summaries", ordering="summary_total")
+    def summary_count(self, paper: Paper) -> int:
+        return paper.summary_total
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_key", "paper_count"]
+    search_fields = ["name", "name_key"]
+    readonly_fields = ["name_key", "created_at"]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
+        return super().get_queryset(request).annotate(paper_total=Count("authorships", distinct=True))
+
+    @admin.display(description="Papers", ordering="paper_total")
+    def paper_count(self, author: Author) -> int:
+        return author.paper_total
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Summary)
+class SummaryAdmin(admin.ModelAdmin):
+    list_display = ["paper", "language", "kind", "visibility", "entry", "updated_at"]
+    list_filter = ["language", "kind", "visibility", "entry__digest__source"]
+    search_fields = ["text", "paper__title", "paper__arxiv_id"]
+    raw_id_fields = ["paper", "entry"]
+    list_select_related = ["paper", "entry__digest"]
+    show_full_result_count = False
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "language", "url"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class DigestEntryInline(admin.TabularInline):
+    model = DigestEntry
+    extra = 0
+    raw_id_fields = ["paper"]
+    ordering = ["position"]
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "source",
+        "issued",
+        "status",
+        "papers_created",
+        "papers_updated",
+        "papers_unchanged",
+        "imported_at",
+    ]
+    list_filter = ["status", "source", "issued"]
+    search_fields = ["name", "title", "checksum"]
+    readonly_fields = ["checksum", "encoding", "created_at", "updated_at", "imported_at", "imported_by"]
+    list_select_related = ["source"]
+    inlines = [DigestEntryInline]
+
+
+@admin.register(DigestEntry)
+class DigestEntryAdmin(admin.ModelAdmin):
+    list_display = ["digest", "position", "paper", "line"]
+    list_filter = ["digest__source"]
+    search_fields = ["paper__title", "paper__arxiv_id", "digest__name"]
+    raw_id_fields = ["digest", "paper"]
+    list_select_related = ["digest", "paper"]
+
+
+@admin.register(Authorship)
+class AuthorshipAdmin(admin.ModelAdmin):
+    list_display = ["paper", "position", "author"]
+    search_fields = ["paper__title", "author__name"]
+    raw_id_fields = ["paper", "author"]
+    list_select_related = ["paper", "author"]
+
+
+@admin.register(PaperLink)
+class PaperLinkAdmin(admin.ModelAdmin):
+    list_display = ["url", "kind", "paper"]
+    list_filter = ["kind"]
+    search_fields = ["url", "paper__title"]
+    raw_id_fields = ["paper", "entry"]
+    list_select_related = ["paper"]
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ["paper", "kind", "value", "source"]
+    list_filter = ["kind", "source"]
+    search_fields = ["paper__title"]
+    raw_id_fields = ["paper", "entry"]
+    list_select_related = ["paper", "source"]
+
+
+@admin.register(RelatedPaper)
+class RelatedPaperAdmin(admin.ModelAdmin):
+    list_display = ["paper", "related", "score", "position"]
+    search_fields = ["paper__title", "related__title"]
+    raw_id_fields = ["paper", "related", "entry"]
+    list_select_related = ["paper", "related"]

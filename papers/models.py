@@ -1,0 +1,380 @@
+"""The catalogue: papers, their authors and categories, and every summary with the digest it came from.
+
+Integrity lives in the database (unique keys, foreign keys, checks) so that concurrent imports and
+admin edits cannot create duplicates or orphans, whatever the Python code does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from papers.ingest import parsed
+from papers.ingest.text import ARXIV_ID_PATTERN, match_key
+
+
+class Visibility(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    HIDDEN = "hidden", "Hidden"
+
+
+class Language(models.TextChoices):
+    JAPANESE = "ja", "Japanese"
+    CHINESE = "zh", "Chinese"
+    KOREAN = "ko", "Korean"
+    ENGLISH = "en", "English"
+
+
+class Category(models.Model):
+    """An arXiv subject class such as ``cs.CL``; unknown codes are accepted with an empty name."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})" if self.name else self.code
+
+
+class Author(models.Model):
+    """A name as printed. Two spellings of one person stay two rows until an editor merges them:
+    ``name_key`` groups candidates, it never merges by itself."""
+
+    name = models.CharField(max_length=300, unique=True)
+    name_key = models.CharField(max_length=300, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class PaperQuerySet(models.QuerySet):
+    def published(self) -> PaperQuerySet:
+        return self.filter(visibility=Visibility.PUBLISHED)
+
+
+class Paper(models.Model):
+    title = models.CharField(max_length=500, help_text="The English original title.")
+    title_key = models.CharField(
+        max_length=500,
+        editable=False,
+        help_text="Normalised title, used to match papers without an arXiv id.",
+    )
+    arxiv_id = models.CharField(
+        "arXiv id",
+        max_length=40,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Without version, e.g. 2404.19756.",
+    )
+    slug = models.SlugField(max_length=120, unique=True, editable=False)
+    published = models.DateField(null=True, blank=True)
+    abstract = models.TextField(blank=True, help_text="The English original abstract, when known.")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLISHED)
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    categories = models.ManyToManyField(Category, related_name="papers", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arxiv_id__regex=ARXIV_ID_PATTERN), name="paper_arxiv_id_format"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="paper_title_not_empty"),
+            models.CheckConstraint(condition=~Q(title_key=""), name="paper_title_key_not_empty"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="paper_visibility_valid"
+            ),
+            # Papers without an arXiv id are identified by their title alone.
+            models.UniqueConstraint(
+                "title_key", condition=Q(arxiv_id__isnull=True), name="paper_unique_title_without_arxiv_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["title_key"], name="paper_title_key_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.title_key = match_key(self.title)
+        if not self.arxiv_id:
+            self.arxiv_id = None
+        if not self.slug:
+            self.slug = paper_slug(self.title, self.arxiv_id)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper_detail", args=[self.arxiv_id or self.slug])
+
+
+def paper_slug(title: str, arxiv_id: str | None) -> str:
+    """A stable URL part: the arXiv id when there is one, else the slugified title plus a short
+    hash of its match key (titles in CJK only slugify to nothing)."""
+    if arxiv_id:
+        return slugify(arxiv_id.replace("/", "-"))
+    digest = hashlib.sha1(match_key(title).encode()).hexdigest()[:8]
+    base = slugify(title, allow_unicode=False)[:100].strip("-")
+    return f"{base}-{digest}" if base else digest
+
+
+class Authorship(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField(help_text="1 for the first author.")
+
+    class Meta:
+        ordering = ["paper", "position"]
+        # Not unique on (paper, author): one paper can list two people printed with the same name.
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="authorship_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.author}"
+
+
+class Source(models.Model):
+    """A digest family or publisher, e.g. arxiv.jp or the PyTorchKR weekly translation."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    language = models.CharField(max_length=10, choices=Language.choices, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DigestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class Digest(models.Model):
+    """One imported digest file."""
+
+    Status = DigestStatus
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="digests")
+    name = models.CharField(max_length=255, help_text="File name as uploaded or imported.")
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(
+        max_length=1000, blank=True, help_text="The original post, when the digest names it."
+    )
+    checksum = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the file's bytes.")
+    encoding = models.CharField(max_length=40, blank=True)
+    issued = models.DateField(null=True, blank=True, help_text="The digest's own issue or posting date.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    papers_created = models.PositiveIntegerField(default=0)
+    papers_updated = models.PositiveIntegerField(default=0)
+    papers_unchanged = models.PositiveIntegerField(default=0)
+    summaries_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issued", "-id"]
+        constraints = [
+            # A corrected file re-imported under the same name updates that digest.
+            models.UniqueConstraint(fields=["source", "name"], name="digest_unique_name_per_source"),
+            models.CheckConstraint(condition=Q(status__in=DigestStatus.values), name="digest_status_valid"),
+            models.CheckConstraint(
+                condition=Q(checksum__regex=r"^[0-9a-f]{64}$"), name="digest_checksum_sha256"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+
+class DigestEntry(models.Model):
+    """A paper's place in one digest; every summary points back here for provenance."""
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField(help_text="1 for the digest's first paper.")
+    line = models.PositiveIntegerField(default=0, help_text="Line of the entry in the digest's text.")
+
+    class Meta:
+        ordering = ["digest", "position"]
+        verbose_name_plural = "digest entries"
+        constraints = [
+            # Deferred so that a corrected digest can reorder its entries in one transaction.
+            models.UniqueConstraint(
+                fields=["digest", "position"],
+                name="entry_unique_position",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(fields=["digest", "paper"], name="entry_unique_paper"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="entry_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digest} #{self.position}"
+
+
+class SummaryKind(models.TextChoices):
+    TITLE = parsed.TITLE, "Title translation"
+    ABSTRACT = parsed.ABSTRACT, "Abstract"
+    SUMMARY = parsed.SUMMARY, "Short summary"
+    BACKGROUND = parsed.BACKGROUND, "Background"
+    METHOD = parsed.METHOD, "Method"
+    CONTRIBUTIONS = parsed.CONTRIBUTIONS, "Contributions"
+    RESULTS = parsed.RESULTS, "Results"
+    FUTURE_WORK = parsed.FUTURE_WORK, "Future work"
+    ANALYSIS = parsed.ANALYSIS, "Analysis"
+
+
+class Summary(models.Model):
+    """One text about one paper, in one language, of one kind, from one digest entry."""
+
+    Kind = SummaryKind
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="summaries")
+    entry = models.ForeignKey(
+        DigestEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="summaries",
+        help_text="The digest entry this text came from; empty for texts written by editors.",
+    )
+    language = models.CharField(max_length=10, db_index=True)
+    kind = models.CharField(max_length=20, choices=SummaryKind.choices)
+    text = models.TextField()
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["paper", "language", "kind"]
+        verbose_name_plural = "summaries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "entry", "language", "kind"],
+                name="summary_unique_per_entry",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=SummaryKind.values), name="summary_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(language__regex=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$"), name="summary_language_tag"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="summary_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="summary_visibility_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} [{self.language} {self.kind}]"
+
+
+class LinkKind(models.TextChoices):
+    PAPER = "paper", "Paper"
+    PDF = "pdf", "PDF"
+    CODE = "code", "Code"
+    PROJECT = "project", "Project"
+    DISCUSSION = "discussion", "Discussion"
+    MORE = "more", "More"
+
+
+class PaperLink(models.Model):
+    Kind = LinkKind
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="links")
+    entry = models.ForeignKey(
+        DigestEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="links"
+    )
+    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    url = models.URLField(max_length=2000)
+
+    class Meta:
+        ordering = ["paper", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "url"], name="link_unique_url_per_paper"),
+            models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="link_kind_valid"),
+            models.CheckConstraint(condition=Q(url__regex=r"^https?://"), name="link_url_http"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Score(models.Model):
+    """An editorial score a digest gave a paper (推荐阅读指数, 参考スコア …), kept with its source."""
+
+    LABELS = {
+        "reading_index": "推荐阅读指数 (reading index)",
+        "reference_score": "参考スコア (reference score)",
+    }
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="scores")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="scores")
+    entry = models.ForeignKey(
+        DigestEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="scores"
+    )
+    kind = models.CharField(max_length=30)
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["paper", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "source", "kind"], name="score_unique_per_source"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="score_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value:g}"
+
+
+class RelatedPaper(models.Model):
+    """A relation a digest curated (論文の概要's 関連論文リスト), with the score it printed."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="related_from")
+    entry = models.ForeignKey(
+        DigestEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="related"
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    score = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "related"], name="related_unique_pair"),
+            models.CheckConstraint(condition=~Q(paper=models.F("related")), name="related_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} -> {self.related}"

@@ -1,0 +1,36 @@
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+SAMPLES = REPO / "papers" / "demo"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def seed_path(prefix: str) -> Path:
+    """A file of ../shared/seeds/ by its number prefix ("000"); skips where the seeds are absent
+    (a user's clone has no ../shared)."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed digests not found at {SEEDS} (they live beside the repo in CI only)")
+    matches = sorted(SEEDS.glob(f"{prefix}_*"))
+    if not matches:
+        pytest.skip(f"no seed file {prefix}_* in {SEEDS}")
+    return matches[0]
+
+
+def seed_text(prefix: str) -> str:
+    return seed_path(prefix).read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _unhashed_static_files(request):
+    """Production serves hashed files from a collectstatic manifest; tests render templates without one.
+    (Pure parser tests may run with ``-p no:django``, where there are no settings to change.)"""
+    if not request.config.pluginmanager.has_plugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
