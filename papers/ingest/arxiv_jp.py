@@ -42,8 +42,11 @@ _AUTHORS = re.compile(r"^著者(?:\s*[:：]\s*|\s+)(?P<names>\S.*)$")
 _PUBLISHED = re.compile(r"^発行日\s*[:：]?\s*(?P<date>\d{4}-\d{2}-\d{2})")
 _ARXIV_SITE = re.compile(r"^arxiv\s*サイト\s*[:：]?\s*(?P<rest>.*)$", re.IGNORECASE)
 _CATEGORIES = re.compile(r"^カテゴリー\s*[:：]\s*(?P<codes>[^|]*)")
-# The provider block is the same on every entry and says nothing about the paper.
-_BOILERPLATE = re.compile(r"^(?:提供元\s*[,、，]\s*利用サービス|arxiv\.jp\s*[,、，]\s*Google)$", re.IGNORECASE)
+# The provider block is the same on every entry and says nothing about the paper; an HTML page may
+# also put the comment link of the カテゴリー line on a line of its own.
+_BOILERPLATE = re.compile(
+    r"^(?:提供元\s*[,、，]\s*利用サービス|arxiv\.jp\s*[,、，]\s*Google|\|?\s*コメントする)$", re.IGNORECASE
+)
 
 _NAME_SEPARATOR = re.compile(r"\s*[,，、]\s*")
 # html_to_text renders list items as "- " and blockquotes as "> "; neither is part of the text.

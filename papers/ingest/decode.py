@@ -37,7 +37,9 @@ _HTML_START = re.compile(
     r"\A\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
     re.IGNORECASE | re.DOTALL,
 )
-_BLOCK_CLOSING_TAG = re.compile(r"</(?:p|div|article|section|li|ul|ol|table|h[1-6]|body|html)\s*>", re.IGNORECASE)
+_BLOCK_CLOSING_TAG = re.compile(
+    r"</(?:p|div|article|section|li|ul|ol|table|h[1-6]|body|html)\s*>", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

@@ -351,10 +351,11 @@ class _DigestWriter:
             score, created = Score.objects.get_or_create(
                 paper=paper, source=self.source, kind=kind, defaults={"value": value, "entry": entry}
             )
-            if not created and score.value != value:
+            changed = not created and score.value != value
+            if changed:
                 score.value, score.entry = value, entry
                 score.save(update_fields=["value", "entry"])
-            if (created or score.value != value) and outcome.state != CREATED:
+            if (created or changed) and outcome.state != CREATED:
                 outcome.changes.append(f"score {kind}")
 
     def _related(self, paper: Paper, entry: DigestEntry, parsed: ParsedRelated, position: int) -> None:

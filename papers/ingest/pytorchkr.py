@@ -43,27 +43,21 @@ FAMILY = "pytorchkr"
 LABEL = "PyTorchKR weekly Top ML Papers (Japanese translation)"
 
 # Section ids, keyed by the label as written (after _label_key).
-INTRO = "intro"
-ABSTRACT_SECTION = "abstract"
-PAPER_LINKS = "paper_links"
-MORE_LINKS = "more_links"
-SOURCE = "source"
+_INTRO = "intro"
+_ABSTRACT_SECTION = "abstract"
+_PAPER_LINKS = "paper_links"
+_MORE_LINKS = "more_links"
+_SOURCE = "source"
+_LINK_SECTIONS = (_PAPER_LINKS, _MORE_LINKS, _SOURCE)
 _LABELS = {
-    "論文紹介": INTRO,
-    "研究紹介": INTRO,
-    "論文要旨(Abstract)": ABSTRACT_SECTION,
-    "論文要旨": ABSTRACT_SECTION,
-    "論文リンク": PAPER_LINKS,
-    "研究および論文リンク": PAPER_LINKS,
-    "さらに読む": MORE_LINKS,
-    "原文": SOURCE,
-}
-_SECTION_NAMES = {
-    INTRO: "論文紹介",
-    ABSTRACT_SECTION: "論文要旨",
-    PAPER_LINKS: "論文リンク",
-    MORE_LINKS: "さらに読む",
-    SOURCE: "原文",
+    "論文紹介": _INTRO,
+    "研究紹介": _INTRO,
+    "論文要旨(Abstract)": _ABSTRACT_SECTION,
+    "論文要旨": _ABSTRACT_SECTION,
+    "論文リンク": _PAPER_LINKS,
+    "研究および論文リンク": _PAPER_LINKS,
+    "さらに読む": _MORE_LINKS,
+    "原文": _SOURCE,
 }
 
 # The post's footer: once one of these starts a line, no paper text follows.
@@ -91,7 +85,7 @@ class _Line:
 def detect(text: str) -> bool:
     """A PyTorchKR digest has entry labels (論文紹介/研究紹介) and link labels (論文リンク/さらに読む)."""
     sections = {_LABELS.get(_label_key(line)) for line in text.split("\n")}
-    return INTRO in sections and bool(sections & {PAPER_LINKS, MORE_LINKS})
+    return _INTRO in sections and bool(sections & {_PAPER_LINKS, _MORE_LINKS})
 
 
 def parse(text: str) -> ParsedDigest:
@@ -123,8 +117,9 @@ def _strip_markup(line: str) -> str:
 
 
 def _label_key(line: str) -> str:
-    """The form labels are compared in: NFKC (full-width brackets and colons), no spaces or trailing colon."""
-    key = unicodedata.normalize("NFKC", _strip_markup(line))
+    """The form labels are compared in: link targets dropped, NFKC (full-width brackets and colons), no
+    spaces or trailing colon."""
+    key = unicodedata.normalize("NFKC", split_links(_strip_markup(line))[0])
     return re.sub(r"\s+", "", key).rstrip(":")
 
 
@@ -151,8 +146,12 @@ def _entry_starts(lines: list[_Line]) -> list[int]:
     return [
         index
         for index in range(len(lines) - 1)
-        if _section_of(lines[index + 1]) == INTRO and _section_of(lines[index]) is None
+        if _section_of(lines[index + 1]) == _INTRO and _is_title_candidate(lines[index])
     ]
+
+
+def _is_title_candidate(line: _Line) -> bool:
+    return _section_of(line) is None and not line.text.startswith(("http://", "https://"))
 
 
 # --- header ----------------------------------------------------------------------------------------
@@ -188,7 +187,8 @@ def _safe_date(year: str | int, month: str | int, day: str | int) -> date | None
 
 def _parse_entry(lines: list[_Line], digest: ParsedDigest, is_last: bool) -> ParsedPaper | None:
     title_line = lines[0]
-    translated, english = split_title(title_line.text)
+    title_text, title_targets = split_links(title_line.text)
+    translated, english = split_title(title_text)
     if not english:
         digest.warn(title_line.number, f"entry {title_line.text!r} has no English title; skipped")
         return None
@@ -197,28 +197,26 @@ def _parse_entry(lines: list[_Line], digest: ParsedDigest, is_last: bool) -> Par
         paper.summaries.append(ParsedSummary("ja", TITLE, translated))
 
     blocks, ended = _collect_sections(lines[1:], digest)
-    if is_last and not ended and PAPER_LINKS not in blocks:
+    if is_last and not ended and _PAPER_LINKS not in blocks:
         # Nothing follows the last entry and it never reached its links: the text was cut inside it.
         digest.warn(
             title_line.number, f"entry {english!r} is incomplete (the text ends before 論文リンク); skipped"
         )
         return None
 
-    for section, kind in ((INTRO, SUMMARY), (ABSTRACT_SECTION, ABSTRACT)):
-        for language, body in split_by_script([line.text for line in blocks.get(section, [])], "ja").items():
+    for section, kind in ((_INTRO, SUMMARY), (_ABSTRACT_SECTION, ABSTRACT)):
+        paragraphs = [split_links(line.text)[0] for line in blocks.get(section, [])]  # text only
+        for language, body in split_by_script(paragraphs, "ja").items():
             paper.summaries.append(ParsedSummary(language, kind, body))
             if kind == ABSTRACT and language == "en":
                 paper.abstract = body
-    _add_links(paper, blocks.get(PAPER_LINKS, []), digest, _paper_link_kind)
-    _add_links(paper, blocks.get(MORE_LINKS, []), digest, _more_link_kind)
-    paper.arxiv_id = next(
-        (
-            found
-            for link in paper.links
-            if link.kind in ("paper", "pdf") and (found := arxiv_id_from_url(link.url))
-        ),
-        None,
-    )
+    # A title rendered as a link points at the paper.
+    paper.links.extend(ParsedLink(url, _paper_link_kind(url)) for url in dict.fromkeys(title_targets))
+    _add_links(paper, blocks.get(_PAPER_LINKS, []), digest, _paper_link_kind)
+    _add_links(paper, blocks.get(_MORE_LINKS, []), digest, _more_link_kind)
+    # Only the paper's own links name it: さらに読む may point at other papers.
+    paper_links = [link.url for link in paper.links if link.kind in ("paper", "pdf")]
+    paper.arxiv_id = next((found for url in paper_links if (found := arxiv_id_from_url(url))), None)
     return paper
 
 
@@ -249,27 +247,28 @@ def _collect_sections(lines: list[_Line], digest: ParsedDigest) -> tuple[dict[st
         if _is_footer(line):
             return blocks, True
         label = _section_of(line)
-        if label == SOURCE:
-            _read_source(lines[index + 1 :], digest)
+        if label == _SOURCE:
+            _read_source(line, lines[index + 1 :], digest)
             return blocks, True
         if label is not None:
             section = label
             blocks.setdefault(section, [])
-        elif section is None:
-            digest.warn(line.number, "text before the entry's first section label skipped")
-        else:
+            if label in _LINK_SECTIONS and split_links(line.text)[1]:
+                blocks[section].append(line)  # "論文リンク <https://…>": the label itself is the link
+        elif section is not None:
             blocks[section].append(line)
     return blocks, False
 
 
-def _read_source(lines: list[_Line], digest: ParsedDigest) -> None:
-    """原文: the digest's own source; anything after its URL is the footer."""
-    for line in lines:
+def _read_source(label: _Line, lines: list[_Line], digest: ParsedDigest) -> None:
+    """原文: the digest's own source (its URL on the next line, or the label is a link to it); anything
+    after that URL is the footer."""
+    for line in [label, *lines]:
         urls = _complete_urls(line, digest)
         if urls:
             digest.url = digest.url or urls[0]
             return
-        if _is_footer(line) or _section_of(line) is not None:
+        if _is_footer(line) or (line is not label and _section_of(line) is not None):
             return
 
 

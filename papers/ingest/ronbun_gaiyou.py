@@ -83,7 +83,9 @@ _IGNORED_KEYS = frozenset({"ステータス", "システム内更新日", "licen
 # Fields whose value may continue on the following lines, up to the next "- Key:" line.
 _MULTI_LINE_KEYS = frozenset({_JA_SUMMARY, _EN_ABSTRACT, _JA_ABSTRACT})
 _BLOCK_NAMES = {_JA_SUMMARY: "Abstract要約", _EN_ABSTRACT: "Abstract", _JA_ABSTRACT: "Abstract(参考訳)"}
-_KNOWN_KEYS = frozenset({_ARXIV_URL, _DATE, _TITLE, _JA_TITLE, _AUTHORS, _SCORE}) | _MULTI_LINE_KEYS | _IGNORED_KEYS
+_KNOWN_KEYS = (
+    frozenset({_ARXIV_URL, _DATE, _TITLE, _JA_TITLE, _AUTHORS, _SCORE}) | _MULTI_LINE_KEYS | _IGNORED_KEYS
+)
 
 
 class _Section(Enum):
@@ -178,7 +180,7 @@ class _Parser:
 
     def feed(self, number: int, line: str) -> None:
         if line.startswith(_FOOTER_PREFIXES):
-            self.start_footer(number)
+            self.start_footer()
         elif match := _HEADER.match(line):
             self.start_paper(number, match["title"].strip())
         elif self.section is _Section.RELATED:
@@ -195,7 +197,7 @@ class _Parser:
             where = "outside any entry" if self.draft is None else "that belongs to no field"
             self.digest.warn(number, f"skipped a line {where}: {_preview(line)!r}")
 
-    def start_footer(self, number: int) -> None:
+    def start_footer(self) -> None:
         self.close_block()
         self.close_related_without_date()
         self.section = _Section.FOOTER
@@ -236,7 +238,8 @@ class _Parser:
             return
         if _EN_ABSTRACT not in draft.blocks:
             self.digest.warn(
-                draft.line, f"skipped incomplete entry {_preview(paper.title)!r}: it has no '- Abstract:' field"
+                draft.line,
+                f"skipped incomplete entry {_preview(paper.title)!r}: it has no '- Abstract:' field",
             )
             return
         # Summaries in the page's order of fields, whatever order they were read in.
@@ -352,7 +355,9 @@ class _Parser:
     def close_related_without_date(self) -> None:
         """The next related paper, the footer or the next page started before this one's date line."""
         if self.related is not None:
-            self.digest.warn(self.related.line, f"related paper {_preview(self.related.title)!r} has no date line")
+            self.digest.warn(
+                self.related.line, f"related paper {_preview(self.related.title)!r} has no date line"
+            )
             self.add_related(None, [])
 
     def add_related(self, published: date | None, urls: list[str]) -> None:

@@ -156,10 +156,10 @@ def _is_link_line(line: _Line) -> bool:
 
 
 def _looks_like_authors(line: _Line) -> bool:
-    text = line.text
+    text = split_links(line.text)[0]  # names may link to author pages
     return (
         _label_match(line) is None
-        and not _is_link_line(line)
+        and not text.startswith(("http://", "https://"))
         and not text.endswith(("。", "：", ":"))
         and len(text) <= _MAX_AUTHOR_LINE
     )
@@ -202,11 +202,13 @@ def _entry_starts(lines: list[_Line]) -> list[int]:
 
 def _parse_entry(lines: list[_Line], digest: ParsedDigest, could_be_cut: bool) -> ParsedPaper | None:
     head = lines[0]
-    title = _entry_title(head)
+    title, title_targets = split_links(_entry_title(head))
     if detect_language(title, LANGUAGE) != "en":
         digest.warn(head.number, f"entry {title!r} has no English title; skipped")
         return None
     paper = ParsedPaper(title=title, line=head.number)
+    # A title rendered as a link points at the paper.
+    paper.links.extend(ParsedLink(url, _link_kind(url)) for url in dict.fromkeys(title_targets))
     _read_authors(lines[1], paper, digest)
 
     rest = lines[2:]
@@ -226,7 +228,7 @@ def _parse_entry(lines: list[_Line], digest: ParsedDigest, could_be_cut: bool) -
     for label, body in sections.items():
         if label == _SCORE_LABEL:
             _read_score(body, paper, digest)
-        elif text := "\n".join(line.text for line in body).strip():
+        elif text := "\n".join(split_links(line.text)[0] for line in body).strip():
             paper.summaries.append(ParsedSummary(LANGUAGE, _SUMMARY_LABELS[label], text))
     _settle_arxiv_id(paper, head, digest)
     return paper
@@ -261,7 +263,7 @@ def _collect_sections(lines: list[_Line], digest: ParsedDigest) -> dict[str, lis
 
 
 def _read_authors(line: _Line, paper: ParsedPaper, digest: ParsedDigest) -> None:
-    names, _, tail = line.text.partition(_SCHOLAR_TAIL)
+    names, _, tail = split_links(line.text)[0].partition(_SCHOLAR_TAIL)
     if tail:
         # Only the arXiv id is used: the year alone is no publication date.
         paper.arxiv_id = find_arxiv_id(tail)
