@@ -95,7 +95,7 @@ class Paper(models.Model):
     objects = PaperQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published", "-id"]
+        ordering = [models.F("published").desc(nulls_last=True), "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(arxiv_id__regex=ARXIV_ID_PATTERN), name="paper_arxiv_id_format"
@@ -205,7 +205,7 @@ class Digest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-issued", "-id"]
+        ordering = [models.F("issued").desc(nulls_last=True), "-id"]
         constraints = [
             # A corrected file re-imported under the same name updates that digest.
             models.UniqueConstraint(fields=["source", "name"], name="digest_unique_name_per_source"),

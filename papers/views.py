@@ -5,10 +5,6 @@ from papers.models import Digest, Paper
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    papers = (
-        Paper.objects.published()
-        .prefetch_related("authorships__author", "categories")
-        .order_by("-published", "-id")[:50]
-    )
+    papers = Paper.objects.published().prefetch_related("authorships__author", "categories")[:50]
     digests = Digest.objects.filter(status=Digest.Status.IMPORTED).select_related("source")[:10]
     return render(request, "papers/home.html", {"papers": papers, "digests": digests})

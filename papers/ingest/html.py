@@ -21,6 +21,7 @@ Output conventions (the family parsers rely on them):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
@@ -32,16 +33,20 @@ from .text import clean_text
 # Bigger than any digest page; past it parsing and walking the tree would hold a worker for long.
 MAX_HTML_CHARS = 20_000_000
 
-# An XML declaration (lxml refuses a str that declares an encoding) and a DOCTYPE with its internal
-# subset (which would otherwise leak "]>" as text). Possessive quantifiers keep the scan linear.
+# What may precede <html>: comments (browsers add "<!-- saved from url=... -->"), an XML declaration
+# (lxml refuses a str that declares an encoding) and a DOCTYPE with its internal subset (whose entity
+# declarations libxml2's HTML parser never expands, but whose "]>" would leak as text). Possessive
+# quantifiers keep the scan linear on hostile input.
 _PROLOG = re.compile(
-    r"\A\s*+(?:<\?xml[^>]*+>\s*+)?(?:<!DOCTYPE[^\[>]*+(?:\[[^\]]*+\])?+[^>]*+>)?", re.IGNORECASE
+    r"\A(?:\s*+<!--.*?-->)*+\s*+(?:<\?xml[^>]*+>)?+(?:\s*+<!--.*?-->)*+\s*+"
+    r"(?:<!DOCTYPE[^\[>]*+(?:\[[^\]]*+\])?+[^>]*+>)?+",
+    re.IGNORECASE | re.DOTALL,
 )
 
 # Never content, wherever they are.
 _DROPPED_TAGS = (
-    "script", "style", "noscript", "template", "iframe", "svg", "form", "button", "nav", "aside", "select",
-    "textarea", "object", "embed",
+    "script", "style", "noscript", "template", "iframe", "svg", "form", "button", "nav", "aside", "dialog",
+    "select", "textarea", "object", "embed",
 )  # fmt: skip
 # The site's header and footer; a <header>/<footer> inside an <article> is the post's own (title, date,
 # categories) and stays.
@@ -154,7 +159,8 @@ def _drop_chrome(body: lxml.html.HtmlElement) -> None:
 def _is_chrome(element: lxml.html.HtmlElement) -> bool:
     if element.tag in _PAGE_LEVEL_TAGS and next(element.iterancestors("article"), None) is None:
         return True
-    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+    # Not aria-hidden: a page saved while a dialog was open carries it on the wrapper of all content.
+    if element.get("hidden") is not None:
         return True
     tokens = set(element.get("class", "").split())
     tokens.add(element.get("id", ""))
@@ -176,17 +182,20 @@ def _replace_oneboxes(body: lxml.html.HtmlElement) -> None:
 
 
 def _content_roots(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """Where the digest is: Discourse's first post (the rest are replies), the page's <main>, its top-level
-    <article>s (a blog's archive page has one per paper), WordPress's .entry-content, or the whole body."""
-    if cooked := body.find_class("cooked"):
-        return cooked[:1]
-    if main := body.xpath("(.//main | .//*[@role='main'])[1]"):
-        return main
-    if articles := [article for article in body.iter("article") if not _inside(article, "article")]:
-        return articles
-    if entries := [entry for entry in body.find_class("entry-content") if not _inside(entry, "article")]:
-        return entries
+    """Where the digest is: the first candidate below that holds any text, else the whole body."""
+    for roots in _root_candidates(body):
+        if any(root.text_content().strip() for root in roots):
+            return roots
     return [body]
+
+
+def _root_candidates(body: lxml.html.HtmlElement) -> Iterator[list[lxml.html.HtmlElement]]:
+    # Discourse: the first post is the digest, the others are replies.
+    yield body.find_class("cooked")[:1]
+    yield body.xpath("(.//main | .//*[@role='main'])[1]")
+    # A blog's archive page has one top-level <article> per paper.
+    yield [article for article in body.iter("article") if not _inside(article, "article")]
+    yield [entry for entry in body.find_class("entry-content") if not _inside(entry, "article")]
 
 
 def _inside(element: lxml.html.HtmlElement, tag: str) -> bool:
@@ -291,6 +300,12 @@ class _Renderer:
         self.end_block()
         return [line for block in self.blocks for line in block.split("\n") if line]
 
+    def take_lines(self) -> list[str]:
+        """lines(), leaving the renderer empty for what follows."""
+        lines = self.lines()
+        self.blocks = []
+        return lines
+
     # building blocks
 
     def add_text(self, text: str | None) -> None:
@@ -366,15 +381,19 @@ class _Renderer:
         ordered = element.tag == "ol"
         number = _int_attribute(element, "start", 1)
         lines: list[str] = []
-        text_outside_items = _Renderer(self.base_url)
+        # Editors leave text and even whole lists directly in a list, outside any <li>: keep them in order.
+        outside_items = _Renderer(self.base_url)
+        outside_items.add_text(element.text)
         for child in element:
             if child.tag == "li":
+                lines.extend(outside_items.take_lines())
                 number = _int_attribute(child, "value", number)
                 lines.extend(self._item(child, f"{number}. " if ordered else "- "))
                 number += 1
             elif isinstance(child.tag, str):
-                text_outside_items.render(child)
-        lines.extend(text_outside_items.lines())
+                outside_items.render(child)
+            outside_items.add_text(child.tail)
+        lines.extend(outside_items.take_lines())
         return "\n".join(lines)
 
     def _item(self, item: lxml.html.HtmlElement, marker: str) -> list[str]:
