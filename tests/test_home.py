@@ -20,6 +20,7 @@ def test_home_page_lists_demo_papers(client, settings, tmp_path):
     assert "KAN: Kolmogorov-Arnold Networks" in page
     assert "Mamba: Linear-Time Sequence Modeling with Selective State Spaces" in page
     assert "arXiv:2404.19756" in page
+    assert "Scalable MatMul-free Language Modeling" in page  # from the saved HTML page among the demos
 
 
 def test_home_page_is_one_query_per_list_not_per_paper(client, django_assert_max_num_queries):
