@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -67,6 +70,19 @@ class PaperQuerySet(models.QuerySet):
     def published(self) -> PaperQuerySet:
         return self.filter(visibility=Visibility.PUBLISHED)
 
+    def search(self, query: str) -> PaperQuerySet:
+        """Papers matching a web-search style query (quoted phrases, -exclude, OR) in any language,
+        annotated with ``rank`` (titles weigh most, then authors, then summaries)."""
+        from papers.search_text import websearch_query
+
+        rewritten = websearch_query(query)
+        if not rewritten:
+            return self.none().annotate(rank=models.Value(0.0, output_field=models.FloatField()))
+        search_query = SearchQuery(rewritten, search_type="websearch", config="english")
+        return self.filter(search_vector=search_query).annotate(
+            rank=SearchRank(F("search_vector"), search_query, weights=[0.1, 0.2, 0.4, 1.0])
+        )
+
 
 class Paper(models.Model):
     title = models.CharField(max_length=500, help_text="The English original title.")
@@ -92,10 +108,20 @@ class Paper(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Derived from the rows above by papers.catalogue.refresh_papers() in the same transaction as every
+    # import or admin edit, so that search and facets never need joins and are never stale.
+    search_vector = SearchVectorField(null=True, editable=False)
+    languages = ArrayField(models.CharField(max_length=10), default=list, blank=True, editable=False)
+    digest_count = models.PositiveIntegerField(default=0, editable=False)
+    has_code = models.BooleanField(default=False, editable=False)
+    editorial_score = models.FloatField(
+        null=True, blank=True, editable=False, help_text="Best editorial score, scaled to 0–1."
+    )
+
     objects = PaperQuerySet.as_manager()
 
     class Meta:
-        ordering = [models.F("published").desc(nulls_last=True), "-id"]
+        ordering = [F("published").desc(nulls_last=True), "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(arxiv_id__regex=ARXIV_ID_PATTERN), name="paper_arxiv_id_format"
@@ -110,7 +136,12 @@ class Paper(models.Model):
                 "title_key", condition=Q(arxiv_id__isnull=True), name="paper_unique_title_without_arxiv_id"
             ),
         ]
-        indexes = [models.Index(fields=["title_key"], name="paper_title_key_idx")]
+        indexes = [
+            models.Index(fields=["title_key"], name="paper_title_key_idx"),
+            GinIndex(fields=["search_vector"], name="paper_search_vector_gin"),
+            GinIndex(fields=["languages"], name="paper_languages_gin"),
+            models.Index(F("published").desc(nulls_last=True), F("id").desc(), name="paper_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -205,7 +236,7 @@ class Digest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = [models.F("issued").desc(nulls_last=True), "-id"]
+        ordering = [F("issued").desc(nulls_last=True), "-id"]
         constraints = [
             # A corrected file re-imported under the same name updates that digest.
             models.UniqueConstraint(fields=["source", "name"], name="digest_unique_name_per_source"),
@@ -373,7 +404,7 @@ class RelatedPaper(models.Model):
         ordering = ["paper", "position"]
         constraints = [
             models.UniqueConstraint(fields=["paper", "related"], name="related_unique_pair"),
-            models.CheckConstraint(condition=~Q(paper=models.F("related")), name="related_not_self"),
+            models.CheckConstraint(condition=~Q(paper=F("related")), name="related_not_self"),
         ]
 
     def __str__(self) -> str:

@@ -34,3 +34,24 @@ def _unhashed_static_files(request):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def import_paths(paths) -> None:
+    from papers.ingest.importer import import_digest
+
+    for path in paths:
+        result = import_digest(path.read_bytes(), path.name)
+        assert result.ok, (path, result.errors)
+
+
+@pytest.fixture
+def demo_papers(db):
+    """Our own sample digests, present in every clone."""
+    import_paths(sorted(SAMPLES.glob("*.txt")))
+
+
+@pytest.fixture
+def seed_papers(db):
+    """The real seed digests plus our samples; skips where ../shared/seeds is absent."""
+    import_paths([seed_path(prefix) for prefix in ("000", "001", "002", "003", "004")])
+    import_paths(sorted(SAMPLES.glob("*.txt")))

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from papers.catalogue import refresh_papers
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES, read_digest
 from papers.ingest.parsed import DigestParseError, ParsedDigest, ParsedPaper, ParsedRelated
@@ -144,7 +145,8 @@ class _DigestWriter:
             for related_position, related in enumerate(parsed_paper.related, start=1):
                 self._related(paper, entry, related, related_position)
         self._sync_summaries(digest)
-        self._drop_stale(digest, old_entries, kept_entry_ids)
+        still_there = self._drop_stale(digest, old_entries, kept_entry_ids)
+        refresh_papers(set(self.outcomes) | still_there)
         self._finish(digest)
 
     def _lock_keys(self, source_slug: str) -> list[str]:
@@ -438,9 +440,10 @@ class _DigestWriter:
         self.result.summaries_updated = len(to_update)
         self.result.summaries_deleted = len(gone)
 
-    def _drop_stale(self, digest: Digest, old_entries: dict[int, DigestEntry], kept: set[int]) -> None:
+    def _drop_stale(self, digest: Digest, old_entries: dict[int, DigestEntry], kept: set[int]) -> set[int]:
         """A corrected file may drop papers: their entries (and the summaries and relations they
-        brought) go, and so do papers nothing else refers to any more."""
+        brought) go, and so do papers nothing else refers to any more. Returns the ids of the papers
+        that lost something here but remain."""
         relations = RelatedPaper.objects.filter(entry__digest=digest).values_list(
             "pk", "paper_id", "related_id"
         )
@@ -454,6 +457,7 @@ class _DigestWriter:
         DigestEntry.objects.filter(pk__in=[entry.pk for entry in stale_entries]).delete()
         if candidates:
             Paper.objects.filter(pk__in=candidates, entries__isnull=True, related_from__isnull=True).delete()
+        return set(Paper.objects.filter(pk__in=candidates).values_list("pk", flat=True))
 
     def _finish(self, digest: Digest) -> None:
         for outcome in self.result.papers:

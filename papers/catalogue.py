@@ -1,0 +1,94 @@
+"""Keeps each paper's derived columns (search vector, facet columns) in step with its rows.
+
+Called inside the transaction that changed the paper (the importer, admin saves, merges), so a
+committed paper is never stale; ``rebuild_search_index`` recomputes everything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import connection
+
+from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary, Visibility
+from papers.search_text import index_text
+
+# The scale each editorial score is printed on, to compare them on 0–1.
+SCORE_SCALES = {"reading_index": 5.0, "reference_score": 100.0}
+
+# Search weights: A titles and ids, B authors and categories, C abstracts and short summaries, D the rest.
+_WEIGHT_BY_KIND = {Summary.Kind.TITLE: "a", Summary.Kind.ABSTRACT: "c", Summary.Kind.SUMMARY: "c"}
+
+_UPDATE = """
+UPDATE papers_paper AS p SET
+    search_vector = setweight(to_tsvector('english', d.a), 'A')
+                 || setweight(to_tsvector('english', d.b), 'B')
+                 || setweight(to_tsvector('english', d.c), 'C')
+                 || setweight(to_tsvector('english', d.d), 'D'),
+    languages = string_to_array(d.languages, ',')::varchar(10)[],
+    digest_count = d.digest_count,
+    has_code = d.has_code,
+    editorial_score = d.score
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bool[],
+            %s::float8[]) AS d(id, a, b, c, d, languages, digest_count, has_code, score)
+WHERE p.id = d.id
+"""
+
+
+def refresh_papers(paper_ids: Iterable[int], batch_size: int = 2000) -> None:
+    ids = sorted(set(paper_ids))
+    for start in range(0, len(ids), batch_size):
+        _refresh_batch(ids[start : start + batch_size])
+
+
+def _refresh_batch(ids: list[int]) -> None:
+    documents: dict[int, dict[str, list[str]]] = {pk: defaultdict(list) for pk in ids}
+    languages: dict[int, set[str]] = defaultdict(set)
+    for pk, title, arxiv_id, abstract in Paper.objects.filter(pk__in=ids).values_list(
+        "pk", "title", "arxiv_id", "abstract"
+    ):
+        documents[pk]["a"] += [title, arxiv_id or ""]
+        documents[pk]["c"].append(abstract)
+    for pk, name in Authorship.objects.filter(paper_id__in=ids).values_list("paper_id", "author__name"):
+        documents[pk]["b"].append(name)
+    for pk, code in Paper.categories.through.objects.filter(paper_id__in=ids).values_list(
+        "paper_id", "category__code"
+    ):
+        documents[pk]["b"].append(code)
+    summaries = Summary.objects.filter(paper_id__in=ids, visibility=Visibility.PUBLISHED)
+    for pk, language, kind, text in summaries.values_list("paper_id", "language", "kind", "text"):
+        documents[pk][_WEIGHT_BY_KIND.get(kind, "d")].append(text)
+        languages[pk].add(language)
+    digest_counts = Counter(DigestEntry.objects.filter(paper_id__in=ids).values_list("paper_id", flat=True))
+    code_links = PaperLink.objects.filter(paper_id__in=ids, kind=PaperLink.Kind.CODE)
+    with_code = set(code_links.values_list("paper_id", flat=True))
+    best_score: dict[int, float] = {}
+    for pk, kind, value in Score.objects.filter(paper_id__in=ids).values_list("paper_id", "kind", "value"):
+        if kind in SCORE_SCALES:
+            best_score[pk] = max(best_score.get(pk, 0.0), min(value / SCORE_SCALES[kind], 1.0))
+
+    def weight(pk: int, key: str) -> str:
+        return index_text("\n".join(part for part in documents[pk][key] if part))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPDATE,
+            [
+                ids,
+                [weight(pk, "a") for pk in ids],
+                [weight(pk, "b") for pk in ids],
+                [weight(pk, "c") for pk in ids],
+                [weight(pk, "d") for pk in ids],
+                [",".join(sorted(languages[pk])) for pk in ids],
+                [digest_counts.get(pk, 0) for pk in ids],
+                [pk in with_code for pk in ids],
+                [best_score.get(pk) for pk in ids],
+            ],
+        )
+
+
+def refresh_all(batch_size: int = 2000) -> int:
+    ids = list(Paper.objects.values_list("pk", flat=True))
+    refresh_papers(ids, batch_size=batch_size)
+    return len(ids)

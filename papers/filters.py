@@ -1,0 +1,134 @@
+"""The one FilterSet behind every paper list: search, facets (several values of one facet OR, different
+facets AND) — shared by the HTML page, the JSON/CSV exports and the feeds."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Authorship, DigestEntry, Paper
+
+MAX_VALUES_PER_FACET = 50
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+SCORE_BANDS = {
+    "high": (0.8, None),
+    "medium": (0.6, 0.8),
+    "low": (0.0, 0.6),
+}
+DIGEST_COUNT_BUCKETS = {"1": Q(digest_count=1), "2": Q(digest_count=2), "3+": Q(digest_count__gte=3)}
+
+
+class MultiValueField(forms.Field):
+    """All values of a repeated query parameter (``?category=cs.CL&category=cs.LG``), cleaned of blanks."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        cleaned = [str(item).strip()[:100] for item in values if str(item).strip()]
+        return list(dict.fromkeys(cleaned))[:MAX_VALUES_PER_FACET]
+
+
+class MultiValueFilter(django_filters.Filter):
+    field_class = MultiValueField
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit() and len(value) < 19]
+
+
+def _any(conditions: list[Q]) -> Q:
+    combined = Q(pk__in=[])  # no valid value selects nothing, like an empty IN list
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+class PaperFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    category = MultiValueFilter(method="filter_category", label=_("Category"))
+    author = MultiValueFilter(method="filter_author", label=_("Author"))
+    language = MultiValueFilter(method="filter_language", label=_("Summary language"))
+    source = MultiValueFilter(method="filter_source", label=_("Source"))
+    digest = MultiValueFilter(method="filter_digest", label=_("Digest issue"))
+    year = MultiValueFilter(method="filter_year", label=_("Year"))
+    month = MultiValueFilter(method="filter_month", label=_("Month"))
+    score = MultiValueFilter(method="filter_score", label=_("Editorial score"))
+    code = MultiValueFilter(method="filter_code", label=_("Code"))
+    digests = MultiValueFilter(method="filter_digests", label=_("Digests"))
+
+    class Meta:
+        model = Paper
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Paper], name: str, value: str) -> QuerySet[Paper]:
+        return queryset.search(value) if value.strip() else queryset
+
+    # Filters through a related table use "pk IN (subquery)": no join, so no duplicate rows.
+    def filter_category(self, queryset, name, values):
+        rows = Paper.categories.through.objects.filter(category__code__in=values)
+        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+
+    def filter_author(self, queryset, name, values):
+        rows = Authorship.objects.filter(author_id__in=_ints(values))
+        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+
+    def filter_language(self, queryset, name, values):
+        return queryset.filter(languages__overlap=values) if values else queryset
+
+    def filter_source(self, queryset, name, values):
+        rows = DigestEntry.objects.filter(digest__source__slug__in=values)
+        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+
+    def filter_digest(self, queryset, name, values):
+        rows = DigestEntry.objects.filter(digest_id__in=_ints(values))
+        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+
+    def filter_year(self, queryset, name, values):
+        if not values:
+            return queryset
+        years = [year for year in _ints(values) if 1900 < year < 2200]
+        return queryset.filter(
+            _any([Q(published__gte=date(y, 1, 1), published__lt=date(y + 1, 1, 1)) for y in years])
+        )
+
+    def filter_month(self, queryset, name, values):
+        if not values:
+            return queryset
+        ranges = []
+        for value in values:
+            match = _MONTH.match(value)
+            if match and 1900 < int(match[1]) < 2200 and 1 <= int(match[2]) <= 12:
+                start = date(int(match[1]), int(match[2]), 1)
+                end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+                ranges.append(Q(published__gte=start, published__lt=end))
+        return queryset.filter(_any(ranges))
+
+    def filter_score(self, queryset, name, values):
+        if not values:
+            return queryset
+        conditions = [Q(editorial_score__isnull=True)] if "none" in values else []
+        for band in values:
+            if band in SCORE_BANDS:
+                low, high = SCORE_BANDS[band]
+                below = Q(editorial_score__lt=high) if high else Q()
+                conditions.append(Q(editorial_score__gte=low) & below)
+        return queryset.filter(_any(conditions))
+
+    def filter_code(self, queryset, name, values):
+        wanted = {value == "yes" for value in values if value in ("yes", "no")}
+        return queryset.filter(has_code__in=wanted) if values else queryset
+
+    def filter_digests(self, queryset, name, values):
+        if not values:
+            return queryset
+        return queryset.filter(_any([DIGEST_COUNT_BUCKETS[v] for v in values if v in DIGEST_COUNT_BUCKETS]))
+
+
+FACET_NAMES = [name for name in PaperFilterSet.base_filters if name != "q"]

@@ -1,0 +1,492 @@
+"""CJK-aware text for PostgreSQL full-text search: index text, web-search queries and highlighted snippets.
+
+Why: stock PostgreSQL has no parser for Chinese, Japanese or Korean. Its default parser keeps a whole run
+of CJK letters as one token, so ``エピソード記憶を扱う`` is a single lexeme and a search for ``記憶`` never
+matches it. We therefore rewrite text in Python before PostgreSQL sees it, the way Lucene's
+``CJKWidthFilter`` + ``CJKBigramFilter`` do:
+
+1. NFKC-normalise (full-width ASCII ``ＧＰＴ`` → ``GPT``, half-width katakana ``ｶﾀｶﾅ`` → ``カタカナ``).
+2. Every maximal run of CJK letters (Han, Hiragana, Katakana with the prolonged sound mark ``ー``, Hangul
+   syllables and jamo) becomes its overlapping bigrams separated by spaces: ``記憶を扱う`` →
+   ``記憶 憶を を扱 扱う``. A one-character run is kept as that character.
+3. Everything else passes through unchanged, so PostgreSQL's ``english`` configuration still stems Latin
+   words (lower-casing, stemming and stop words remain PostgreSQL's job).
+
+Punctuation such as ``、`` ``。`` ``・`` is not a CJK letter: it ends a run and is kept as it is, set off
+from the bigrams by spaces (PostgreSQL's parser drops it without using a position, so phrases stay
+adjacent across it). Wherever a CJK run touches other non-space text, one space is put between them:
+``GPT-4の推論`` → ``GPT-4 の推 推論``.
+
+On the query side, :func:`websearch_query` rewrites a user's query for ``websearch_to_tsquery`` so that a
+CJK word becomes the *phrase* of its bigrams (``"エピ ピソ ソー ード ド記 記憶"``), which PostgreSQL turns
+into ``'エピ' <-> 'ピソ' <-> … <-> '記憶'``.
+
+Known trade-offs:
+
+* Bigrams give false hits: ``京都`` matches a text about ``東京都`` (東京 **京都** 都は…). Longer query
+  words are phrases of adjacent bigrams, which cuts most such hits; two-character words keep them.
+* A one-character query word (``脳``) only matches one-character runs in the text, never a longer run
+  (``脳科学`` is indexed as ``脳科 科学``); ``websearch_to_tsquery`` has no prefix search to bridge that.
+* There is no word segmentation, so ranking counts bigram hits, not words.
+
+Both sides must use the same transformation and the same configuration: index
+``to_tsvector('english', index_text(document))`` and query
+``websearch_to_tsquery('english', websearch_query(user_input))``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString, mark_safe
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_REWRITTEN_CHARS",
+    "highlight",
+    "index_text",
+    "positive_terms",
+    "websearch_query",
+]
+
+#: The user's query is cut to this many characters (after NFKC and clean-up, at the last space before the
+#: limit when there is one). Nobody types more; the cap bounds the work PostgreSQL and the highlighter do.
+MAX_QUERY_CHARS = 500
+#: Hard bound on :func:`websearch_query`'s result. Bigrams make a CJK word about three times longer, so a
+#: capped query stays below this; operands that would cross it are dropped, never cut in half.
+MAX_REWRITTEN_CHARS = 4 * MAX_QUERY_CHARS
+
+# CJK letters, as code point ranges for a regex character class. Punctuation (、。・「」〜゠) is left out.
+_CJK_RANGES = (
+    "\u1100-\u11ff"  # Hangul Jamo
+    "\u3005-\u3007"  # 々 〆 〇
+    "\u3021-\u3029"  # Hangzhou numerals
+    "\u3031-\u3035"  # vertical kana repeat marks
+    "\u3038-\u303b"  # 〸〹〺 〻
+    "\u3041-\u3096"  # Hiragana
+    "\u3099-\u309f"  # (semi-)voiced sound marks, ゝ ゞ ゟ
+    "\u30a1-\u30fa"  # Katakana
+    "\u30fc-\u30ff"  # ー ヽ ヾ ヿ (not ・ U+30FB, a separator)
+    "\u3131-\u318e"  # Hangul compatibility jamo
+    "\u31f0-\u31ff"  # Katakana phonetic extensions
+    "\u3400-\u4dbf"  # CJK Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\ua960-\ua97f"  # Hangul Jamo Extended-A
+    "\uac00-\ud7a3"  # Hangul syllables
+    "\ud7b0-\ud7ff"  # Hangul Jamo Extended-B
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uff66-\uff9f"  # half-width katakana (NFKC turns them full-width first)
+    "\uffa0-\uffdc"  # half-width Hangul
+    "\U0001b000-\U0001b16f"  # Kana Supplement, Kana Extended-A
+    "\U00020000-\U000323af"  # CJK Extensions B–H, compatibility supplement
+)
+_CJK_RUN = re.compile(f"[{_CJK_RANGES}]+")
+# Letters of alphabets that separate words with spaces (Latin, Greek, Cyrillic), digits and "_": the
+# highlighter's word boundaries and prefix rule apply to them. (A short explicit class: regexes with
+# "\\w minus CJK" classes take milliseconds each to compile.)
+_LATIN = "[0-9A-Za-z_\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0370-\u03ff\u0400-\u052f\u1e00-\u1fff]"
+_LATIN_CHAR = re.compile(_LATIN)
+
+# Characters PostgreSQL's tsquery parsers give a meaning to inside a web-search query (operators ! & | ( ) <,
+# ":" weights, "\" escapes, "'" quoted values). They are word separators for to_tsvector anyway, but left in
+# a query they can turn a later "-" into NOT (forty of them raise "tsquery stack too small") or let a
+# quoted value swallow our double quotes. The query rewrite turns them into spaces.
+_QUERY_SPECIALS = str.maketrans(dict.fromkeys("!&|()<:\\'", " "))
+_SEPARATOR_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+# PostgreSQL's english.stop: words the server drops, so the highlighter doesn't mark them on their own.
+_ENGLISH_STOP_WORDS_TEXT = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+    herself it its itself they them their theirs themselves what which who whom this that these those am is
+    are was were be been being have has had having do does did doing a an the and but if or because as until
+    while of at by for with about against between into through during before after above below to from up
+    down in out on off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will just don should now
+"""
+_ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP_WORDS_TEXT.split())
+_ELLIPSIS = "…"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Documents
+
+
+def _bigrams(run: str) -> str:
+    if len(run) == 1:
+        return run
+    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+
+
+def index_text(text: str) -> str:
+    """The text to hand to ``to_tsvector('english', …)``: NFKC, CJK runs as bigrams, the rest unchanged.
+
+    >>> index_text("東京都は、日本の首都であり")
+    '東京 京都 都は 、 日本 本の の首 首都 都で であ あり'
+
+    NUL characters (which PostgreSQL text cannot hold) and lone surrogates are removed.
+    """
+    text = _drop_unstorable(text)
+    text = unicodedata.normalize("NFKC", text)
+    if not _CJK_RUN.search(text):
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        start, end = match.span()
+        before = " " if start > 0 and not text[start - 1].isspace() else ""
+        after = " " if end < len(text) and not text[end].isspace() else ""
+        return before + _bigrams(match.group()) + after
+
+    return _CJK_RUN.sub(replace, text)
+
+
+def _drop_unstorable(text: str) -> str:
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+    return text
+
+
+# --------------------------------------------------------------------------------------------------------
+# Queries
+
+
+@dataclass(frozen=True)
+class _Operand:
+    text: str  # a bare word (no spaces, no quotes, no leading "-") or the inside of a quoted phrase
+    phrase: bool
+    negated: bool
+
+
+_OR = object()  # the OR operator between two operands
+
+
+def _clean_query(q: str) -> str:
+    """NFKC, separators and query-syntax characters as single spaces, at most MAX_QUERY_CHARS."""
+    q = _drop_unstorable(q[: MAX_QUERY_CHARS * 4])
+    q = unicodedata.normalize("NFKC", q).translate(_QUERY_SPECIALS)
+    q = "".join(" " if ch.isspace() or unicodedata.category(ch) in _SEPARATOR_CATEGORIES else ch for ch in q)
+    q = re.sub(" +", " ", q).strip()
+    if len(q) > MAX_QUERY_CHARS:
+        cut = q[:MAX_QUERY_CHARS]
+        if q[MAX_QUERY_CHARS] != " " and " " in cut:
+            cut = cut[: cut.rindex(" ")]
+        q = cut.strip()
+    return q
+
+
+def _parse_query(q: str) -> list[_Operand | object]:
+    """Web-search syntax: words, "phrases", -word, -"phrase", OR. A quote left open runs to the end."""
+    q = _clean_query(q)
+    tokens: list[_Operand | object] = []
+    i, n = 0, len(q)
+    while i < n:
+        if q[i] == " ":
+            i += 1
+            continue
+        negated = False
+        if q[i] == "-":
+            j = i
+            while j < n and q[j] == "-":
+                j += 1
+            if j == n or q[j] == " ":  # a stray "-" excludes nothing
+                i = j
+                continue
+            negated, i = True, j
+        if q[i] == '"':
+            close = q.find('"', i + 1)
+            end = n if close == -1 else close
+            tokens.append(_Operand(q[i + 1 : end], phrase=True, negated=negated))
+            i = end + 1
+            continue
+        j = i
+        while j < n and q[j] not in ' "':
+            j += 1
+        word = q[i:j]
+        i = j
+        if not negated and word.lower() == "or":
+            tokens.append(_OR)
+        else:
+            tokens.append(_Operand(word, phrase=False, negated=negated))
+    return tokens
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _indexed_pieces(word: str) -> list[str]:
+    """A query word as the space-free pieces ``index_text`` makes of it, without punctuation-only ones."""
+    return [piece for piece in index_text(word).split() if _has_alnum(piece)]
+
+
+def _render(operand: _Operand) -> str:
+    if operand.phrase:
+        pieces: list[str] = []
+        for word in operand.text.split():
+            # PostgreSQL reads "-" inside quotes as text, not NOT; one is enough to keep "-4" intact.
+            word = re.sub("^-+", "-", word)
+            if _CJK_RUN.search(word):
+                pieces.extend(_indexed_pieces(word))
+            elif _has_alnum(word):
+                pieces.append(word)
+        rendered = f'"{" ".join(pieces)}"' if pieces else ""
+    elif _CJK_RUN.search(operand.text):
+        pieces = _indexed_pieces(operand.text)
+        # One piece (a one- or two-character run) needs no quotes.
+        rendered = pieces[0] if len(pieces) == 1 else f'"{" ".join(pieces)}"' if pieces else ""
+    else:
+        rendered = operand.text if _has_alnum(operand.text) else ""
+    if rendered and operand.negated:
+        rendered = "-" + rendered
+    return rendered
+
+
+def websearch_query(q: str) -> str:
+    """Rewrite a web-search query for ``websearch_to_tsquery('english', …)`` over :func:`index_text` text.
+
+    * Bare words are ANDed; ``OR`` (any case) between two operands is kept as ``OR``; ``OR`` at either end
+      or doubled is dropped.
+    * A word with CJK letters becomes the quoted phrase of its :func:`index_text` pieces
+      (``関数呼び出し`` → ``"関数 数呼 呼び び出 出し"``, ``GPT-4の推論`` → ``"GPT-4 の推 推論"``); if
+      that is a single piece (one or two CJK characters) it stays bare (``-関数`` → ``-関数``).
+    * Inside user quotes CJK words become bigrams; the quotes already make the phrase. A quote left open
+      runs to the end of the query and is closed.
+    * ``-`` directly before a word or a quote excludes it; a ``-`` standing alone is dropped (PostgreSQL
+      would apply it to the next word).
+    * NFKC first; NUL, lone surrogates and ``! & | ( ) < : \\ '`` are removed or made spaces; control,
+      format and space characters become plain spaces; words without a letter or digit are dropped.
+    * The input is capped at :data:`MAX_QUERY_CHARS` characters, the result at :data:`MAX_REWRITTEN_CHARS`.
+
+    Returns ``""`` when nothing searchable is left. The result's double quotes are always balanced.
+    """
+    parts: list[str] = []
+    length = 0
+    pending_or = False
+    for token in _parse_query(q):
+        if token is _OR:
+            pending_or = bool(parts)
+            continue
+        assert isinstance(token, _Operand)
+        rendered = _render(token)
+        if not rendered:
+            continue
+        addition = len(rendered) + 1 + (3 if pending_or else 0)
+        if length + addition > MAX_REWRITTEN_CHARS:
+            break
+        if pending_or:
+            parts.append("OR")
+            pending_or = False
+        parts.append(rendered)
+        length += addition
+    return " ".join(parts)
+
+
+def _strip_punctuation(word: str) -> str:
+    start, end = 0, len(word)
+    while start < end and unicodedata.category(word[start]).startswith("P") and word[start] != "#":
+        start += 1
+    while end > start and unicodedata.category(word[end - 1]).startswith("P") and word[end - 1] != "#":
+        end -= 1
+    return word[start:end]
+
+
+def positive_terms(q: str) -> list[str]:
+    """The words and phrases the query asks for, NFKC-normalised, in query order, without duplicates.
+
+    Excluded (``-``) operands, ``OR``, English stop words standing alone and punctuation around words
+    are left out; a phrase comes back as its words joined by single spaces (CJK as typed, not bigrams).
+    """
+    terms: list[str] = []
+    seen: set[str] = set()
+    for token in _parse_query(q):
+        if token is _OR:
+            continue
+        assert isinstance(token, _Operand)
+        if token.negated:
+            continue
+        words = [w for w in (_strip_punctuation(w) for w in token.text.split()) if _has_alnum(w)]
+        if not words or (not token.phrase and words[0].lower() in _ENGLISH_STOP_WORDS):
+            continue
+        term = " ".join(words)
+        key = term.casefold()
+        if key not in seen:
+            seen.add(key)
+            terms.append(term)
+    return terms
+
+
+# --------------------------------------------------------------------------------------------------------
+# Highlighting
+
+#: The highlighter marks the first this many wanted terms of a query (positive_terms has them all).
+MAX_HIGHLIGHT_TERMS = 32
+_STEM_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def _light_stem(word: str) -> str:
+    """Cut one common English suffix (models → model, modeling → model), keeping at least 4 letters."""
+    lowered = word.lower()
+    for suffix in _STEM_SUFFIXES:
+        if lowered.endswith(suffix) and len(word) - len(suffix) >= 4:
+            if suffix == "s" and lowered.endswith("ss"):
+                break
+            return word[: -len(suffix)]
+    return word
+
+
+def _word_pattern(word: str) -> str:
+    starts_latin = bool(_LATIN_CHAR.match(word[0]))
+    ends_latin = bool(_LATIN_CHAR.match(word[-1]))
+    core, tail = word, ""
+    if ends_latin:
+        if word.isascii() and word.isalpha():
+            core = _light_stem(word)
+        # Prefix rule: "model" also marks "models" and "modeling"; short words must match whole.
+        tail = f"{_LATIN}*" if len(core) >= 3 else f"(?!{_LATIN})"
+    head = f"(?<!{_LATIN})" if starts_latin else ""
+    return head + re.escape(core) + tail
+
+
+@functools.lru_cache(maxsize=64)
+def _highlight_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    patterns = []
+    for term in sorted(
+        terms[:MAX_HIGHLIGHT_TERMS], key=len, reverse=True
+    ):  # at one position, prefer the longer term
+        words = term.split()
+        patterns.append(r"\W*".join(_word_pattern(word) for word in words))
+    if not patterns:
+        return None
+    return re.compile("|".join(patterns), re.IGNORECASE)
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int], list[int]]:
+    """NFKC of ``text`` plus, for each of its characters, the span of ``text`` it came from.
+
+    Normalises cluster by cluster (a character with the marks that combine with it, like ``ﾋﾟ``), so a
+    match found in the normalised text maps back to whole characters of the original."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text, list(range(len(text))), list(range(1, len(text) + 1))
+    normalised: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and _combines(text[j]):
+            j += 1
+        piece = _nfkc_char(text[i]) if j == i + 1 else unicodedata.normalize("NFKC", text[i:j])
+        normalised.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return "".join(normalised), starts, ends
+
+
+@functools.lru_cache(maxsize=8192)
+def _nfkc_char(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
+@functools.lru_cache(maxsize=8192)
+def _combines(ch: str) -> bool:
+    """Does ``ch`` attach to the character before it (combining marks, ﾞ ﾟ, Hangul vowel/final jamo)?"""
+    if unicodedata.combining(ch) or "\u1160" <= ch <= "\u11ff":
+        return True
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return bool(decomposed) and unicodedata.combining(decomposed[0]) != 0
+
+
+def _iter_match_spans(text: str, terms: list[str]) -> Iterator[tuple[int, int]]:
+    """Spans of ``text`` (in order, merged where they touch) that the terms match, found lazily."""
+    regex = _highlight_regex(tuple(terms))
+    if regex is None:
+        return
+    normalised, starts, ends = _normalised_with_map(text)
+    pending: tuple[int, int] | None = None
+    for match in regex.finditer(normalised):
+        if match.end() == match.start():
+            continue
+        start, end = starts[match.start()], ends[match.end() - 1]
+        if pending and start <= pending[1]:
+            pending = (pending[0], max(end, pending[1]))
+            continue
+        if pending:
+            yield pending
+        pending = (start, end)
+    if pending:
+        yield pending
+
+
+def _window(text: str, first: tuple[int, int] | None, max_chars: int) -> tuple[int, int]:
+    """The part of ``text`` to show: all of it if short enough, else ``max_chars`` around ``first``."""
+    n = len(text)
+    if n <= max_chars:
+        return 0, n
+    first_start, first_end = first or (0, 0)
+    lo = max(0, first_start - max_chars // 3)
+    hi = min(n, lo + max_chars)
+    lo = max(0, hi - max_chars)
+    # Prefer not to cut a Latin word in half, if a space is near and the first match stays inside.
+    if lo > 0 and _LATIN_CHAR.match(text[lo - 1]) and _LATIN_CHAR.match(text[lo]):
+        space = text.find(" ", lo, min(first_start, lo + 20))
+        if space != -1:
+            lo = space + 1
+    if hi < n and _LATIN_CHAR.match(text[hi - 1]) and _LATIN_CHAR.match(text[hi]):
+        space = text.rfind(" ", max(first_end, hi - 20), hi)
+        if space != -1:
+            hi = space
+    # Never separate a character from the marks combining with it.
+    while lo < hi and _combines(text[lo]):
+        lo += 1
+    while hi < n and hi > lo and _combines(text[hi]):
+        hi -= 1
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
+def highlight(text: str, q: str, *, max_chars: int = 240) -> SafeString:
+    """An HTML-safe snippet of ``text`` with the query's wanted terms in ``<mark>…</mark>``.
+
+    Latin words match case-insensitively as word prefixes after cutting a common English suffix
+    (``models`` marks ``model``, ``modeling``); words under three letters and CJK words match as typed, CJK
+    anywhere (as a substring). Both sides are compared after NFKC, but the original characters are shown.
+
+    A text longer than ``max_chars`` is cut to a window of at most ``max_chars`` characters around the first
+    match (the start of the text without a match), with ``…`` added at each cut end. All text is escaped
+    with :func:`html.escape` after cutting, so no entity is ever split and no markup from ``text`` survives.
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be at least 1")
+    if not text:
+        return mark_safe("")
+    matches = _iter_match_spans(text, positive_terms(q))
+    first = next(matches, None)
+    lo, hi = _window(text, first, max_chars)
+    spans = [first] if first else []
+    for span in matches:  # only as far as the window reaches
+        if span[0] >= hi:
+            break
+        spans.append(span)
+    out = [_ELLIPSIS] if lo > 0 else []
+    position = lo
+    for start, end in spans:
+        start, end = max(start, lo), min(end, hi)
+        if start >= end:
+            continue
+        out.append(html.escape(text[position:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        position = end
+    out.append(html.escape(text[position:hi]))
+    if hi < len(text):
+        out.append(_ELLIPSIS)
+    return mark_safe("".join(out))  # every piece of text went through html.escape above

@@ -1,0 +1,206 @@
+"""Paper lists: search and facets, as HTML, JSON or CSV, for all papers, an author or a category."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from papers.facets import Facet, compute_facets, month_chart
+from papers.filters import PaperFilterSet
+from papers.languages import by_reader_preference, reader_language
+from papers.models import Author, Authorship, Category, Paper, Summary, Visibility
+from papers.search_text import highlight
+
+PAGE_SIZE = 20
+COUNT_CAP = 1000  # past this the page says "1,000+" instead of counting every match
+CSV_MAX_ROWS = 10_000
+
+NEWEST = (F("published").desc(nulls_last=True), F("id").desc())
+SORTS = {
+    "relevance": (F("rank").desc(), *NEWEST),
+    "newest": NEWEST,
+    "score": (F("editorial_score").desc(nulls_last=True), *NEWEST),
+    "digests": (F("digest_count").desc(), *NEWEST),
+}
+SORT_LABELS = {
+    "relevance": gettext_lazy("Relevance"),
+    "newest": gettext_lazy("Newest"),
+    "score": gettext_lazy("Editorial score"),
+    "digests": gettext_lazy("Most digests"),
+}
+# Which summary a list shows under each paper, best first.
+SNIPPET_KINDS = [Summary.Kind.SUMMARY, Summary.Kind.ABSTRACT, Summary.Kind.ANALYSIS, Summary.Kind.BACKGROUND]
+
+
+@dataclass
+class ResultPage:
+    papers: list[Paper]
+    number: int
+    count: int
+    count_is_exact: bool
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def filtered_papers(data: QueryDict, base: QuerySet[Paper]) -> tuple[PaperFilterSet, QuerySet[Paper], str]:
+    """The filtered, ordered papers for a list URL's query; shared by the page, exports and feeds."""
+    filterset = PaperFilterSet(data, queryset=base)
+    searching = bool(data.get("q", "").strip())
+    sort = data.get("sort") or ("relevance" if searching else "newest")
+    if sort not in SORTS or (sort == "relevance" and not searching):
+        sort = "newest"
+    return filterset, filterset.qs.order_by(*SORTS[sort]), sort
+
+
+def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
+    return papers.prefetch_related(
+        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
+        "categories",
+        Prefetch(
+            "summaries",
+            queryset=Summary.objects.filter(visibility=Visibility.PUBLISHED).only(
+                "paper_id", "language", "kind", "text"
+            ),
+            to_attr="public_summaries",
+        ),
+    )
+
+
+def paginate(papers: QuerySet[Paper], page_param: str | None) -> ResultPage:
+    try:
+        number = int(page_param or 1)
+    except ValueError:
+        raise Http404("page must be a whole number") from None
+    if number < 1 or number > 10_000:
+        raise Http404("no such page")
+    offset = (number - 1) * PAGE_SIZE
+    rows = list(with_list_details(papers)[offset : offset + PAGE_SIZE + 1])
+    if not rows and number > 1:
+        raise Http404("no such page")
+    capped = papers.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return ResultPage(
+        papers=rows[:PAGE_SIZE],
+        number=number,
+        count=min(capped, COUNT_CAP),
+        count_is_exact=capped <= COUNT_CAP,
+        has_next=len(rows) > PAGE_SIZE,
+    )
+
+
+def decorate(papers: list[Paper], query: str) -> None:
+    """Attach what a list shows: the title and a highlighted snippet in the reader's language."""
+    reader = reader_language()
+    for paper in papers:
+        summaries = paper.public_summaries
+        order = by_reader_preference({s.language for s in summaries}, reader)
+        titles = {s.language: s.text for s in summaries if s.kind == Summary.Kind.TITLE}
+        paper.reader_title = titles.get(reader) if reader != "en" else None
+        candidates = sorted(
+            (s for s in summaries if s.kind in SNIPPET_KINDS),
+            key=lambda s: (order.index(s.language), SNIPPET_KINDS.index(s.kind)),
+        )
+        snippet = candidates[0] if candidates else None
+        paper.snippet = highlight(snippet.text, query) if snippet else ""
+        paper.snippet_language = snippet.language if snippet else ""
+        paper.summary_languages = order
+
+
+def paper_as_json(request: HttpRequest, paper: Paper) -> dict:
+    return {
+        "title": paper.title,
+        "arxiv_id": paper.arxiv_id,
+        "url": request.build_absolute_uri(paper.get_absolute_url()),
+        "published": paper.published.isoformat() if paper.published else None,
+        "authors": [authorship.author.name for authorship in paper.authorships.all()],
+        "categories": [category.code for category in paper.categories.all()],
+        "languages": list(paper.languages),
+    }
+
+
+def _json(request: HttpRequest, page: ResultPage, facets: list[Facet]) -> JsonResponse:
+    return JsonResponse(
+        {
+            "count": page.count,
+            "count_is_exact": page.count_is_exact,
+            "page": page.number,
+            "has_next": page.has_next,
+            "results": [paper_as_json(request, paper) for paper in page.papers],
+            "facets": {
+                facet.name: [{"value": v.value, "label": v.label, "count": v.count} for v in facet.values]
+                for facet in facets
+            },
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _csv(request: HttpRequest, papers: QuerySet[Paper]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="papers.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read the CJK text as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["title", "arxiv_id", "url", "published", "authors", "categories", "languages"])
+    for paper in with_list_details(papers)[:CSV_MAX_ROWS]:
+        row = paper_as_json(request, paper)
+        writer.writerow(
+            [row["title"], row["arxiv_id"] or "", row["url"], row["published"] or ""]
+            + ["; ".join(row[key]) for key in ("authors", "categories", "languages")]
+        )
+    return response
+
+
+def render_list(
+    request: HttpRequest, base: QuerySet[Paper], *, heading: str = "", context: dict | None = None
+) -> HttpResponse:
+    filterset, papers, sort = filtered_papers(request.GET, base)
+    output = request.GET.get("format", "html")
+    if output == "csv":
+        return _csv(request, papers)
+    page = paginate(papers, request.GET.get("page"))
+    facets = compute_facets(request.GET, base)
+    if output == "json":
+        return _json(request, page, facets)
+    query = request.GET.get("q", "").strip()
+    decorate(page.papers, query)
+    by_name = {facet.name: facet for facet in facets}
+    return render(
+        request,
+        "papers/paper_list.html",
+        {
+            "heading": heading or (_("Results for “%(query)s”") % {"query": query} if query else _("Papers")),
+            "query": query,
+            "page": page,
+            "facets": [facet for facet in facets if facet.name != "month"],
+            "chips": [(facet, value) for facet in facets for value in facet.selected],
+            "month_bars": month_chart(by_name["month"]),
+            "sort": sort,
+            "sorts": [(key, label) for key, label in SORT_LABELS.items() if key != "relevance" or query],
+            "filterset": filterset,
+            **(context or {}),
+        },
+    )
+
+
+def paper_list(request: HttpRequest) -> HttpResponse:
+    return render_list(request, Paper.objects.published())
+
+
+def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
+    author = get_object_or_404(Author, pk=pk)
+    base = Paper.objects.published().filter(pk__in=author.authorships.values("paper_id"))
+    return render_list(request, base, heading=author.name, context={"author": author})
+
+
+def category_papers(request: HttpRequest, code: str) -> HttpResponse:
+    category = get_object_or_404(Category, code=code)
+    base = Paper.objects.published().filter(categories=category)
+    return render_list(request, base, heading=str(category), context={"category": category})
