@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from papers.catalogue import refresh_papers
 from papers.models import (
     Author,
     Authorship,
@@ -15,6 +16,29 @@ from papers.models import (
     Source,
     Summary,
 )
+
+
+class RefreshesPapers:
+    """Recomputes the search vector and facet columns of the papers an admin change touches, in the
+    same transaction as the change (the admin wraps each save in one), so search is never stale."""
+
+    def affected_papers(self, obj) -> list[int]:
+        return [obj.paper_id]
+
+    def save_model(self, request, obj, form, change) -> None:
+        before = self.affected_papers(obj) if change and obj.pk else []
+        super().save_model(request, obj, form, change)
+        refresh_papers(before + self.affected_papers(obj))
+
+    def delete_model(self, request, obj) -> None:
+        papers = self.affected_papers(obj)
+        super().delete_model(request, obj)
+        refresh_papers(papers)
+
+    def delete_queryset(self, request, queryset) -> None:
+        papers = [pk for obj in queryset for pk in self.affected_papers(obj)]
+        super().delete_queryset(request, queryset)
+        refresh_papers(papers)
 
 
 class AuthorshipInline(admin.TabularInline):
@@ -65,13 +89,20 @@ class PaperAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
         return super().get_queryset(request).annotate(summary_total=Count("summaries", distinct=True))
 
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)  # the inlines are saved by now
+        refresh_papers([form.instance.pk])
+
     @admin.display(description="Summaries", ordering="summary_total")
     def summary_count(self, paper: Paper) -> int:
         return paper.summary_total
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RefreshesPapers, admin.ModelAdmin):
+    def affected_papers(self, author: Author) -> list[int]:
+        return list(author.authorships.values_list("paper_id", flat=True))
+
     list_display = ["name", "name_key", "paper_count"]
     search_fields = ["name", "name_key"]
     readonly_fields = ["name_key", "created_at"]
@@ -86,18 +117,21 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RefreshesPapers, admin.ModelAdmin):
+    def affected_papers(self, category: Category) -> list[int]:
+        return list(category.papers.values_list("pk", flat=True))
+
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Summary)
-class SummaryAdmin(admin.ModelAdmin):
+class SummaryAdmin(RefreshesPapers, admin.ModelAdmin):
     list_display = ["paper", "language", "kind", "visibility", "entry", "updated_at"]
     list_filter = ["language", "kind", "visibility", "entry__digest__source"]
     search_fields = ["text", "paper__title", "paper__arxiv_id"]
     raw_id_fields = ["paper", "entry"]
-    list_select_related = ["paper", "entry__digest"]
+    list_select_related = ["paper", "entry__digest__source"]
     show_full_result_count = False
 
 
@@ -140,11 +174,11 @@ class DigestEntryAdmin(admin.ModelAdmin):
     list_filter = ["digest__source"]
     search_fields = ["paper__title", "paper__arxiv_id", "digest__name"]
     raw_id_fields = ["digest", "paper"]
-    list_select_related = ["digest", "paper"]
+    list_select_related = ["digest__source", "paper"]
 
 
 @admin.register(Authorship)
-class AuthorshipAdmin(admin.ModelAdmin):
+class AuthorshipAdmin(RefreshesPapers, admin.ModelAdmin):
     list_display = ["paper", "position", "author"]
     search_fields = ["paper__title", "author__name"]
     raw_id_fields = ["paper", "author"]
@@ -152,7 +186,7 @@ class AuthorshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaperLink)
-class PaperLinkAdmin(admin.ModelAdmin):
+class PaperLinkAdmin(RefreshesPapers, admin.ModelAdmin):
     list_display = ["url", "kind", "paper"]
     list_filter = ["kind"]
     search_fields = ["url", "paper__title"]
@@ -161,7 +195,7 @@ class PaperLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(RefreshesPapers, admin.ModelAdmin):
     list_display = ["paper", "kind", "value", "source"]
     list_filter = ["kind", "source"]
     search_fields = ["paper__title"]

@@ -76,7 +76,7 @@ def count_sources(papers: QuerySet) -> Counts:
 def count_digests(papers: QuerySet) -> Counts:
     rows = DigestEntry.objects.filter(paper_id__in=papers).values("digest_id")
     counted = rows.annotate(n=Count("paper_id")).order_by("-n", "-digest_id")[:MAX_VALUES]
-    digests = Digest.objects.in_bulk([row["digest_id"] for row in counted])
+    digests = Digest.objects.select_related("source").in_bulk([row["digest_id"] for row in counted])
     return [(str(row["digest_id"]), str(digests[row["digest_id"]]), row["n"]) for row in counted]
 
 
@@ -157,7 +157,7 @@ def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
     if name == "author":
         return {str(pk): a.name for pk, a in Author.objects.in_bulk(ids).items()}
     if name == "digest":
-        return {str(pk): str(d) for pk, d in Digest.objects.in_bulk(ids).items()}
+        return {str(pk): str(d) for pk, d in Digest.objects.select_related("source").in_bulk(ids).items()}
     fixed = {
         "score": SCORE_LABELS,
         "code": CODE_LABELS,

@@ -247,7 +247,11 @@ class Digest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or self.name
+        if self.title:
+            return self.title
+        if self.issued:  # digests without a title of their own (arxiv.jp, some PyTorchKR posts)
+            return f"{self.source.name} · {self.issued:%Y-%m-%d}"
+        return self.name
 
 
 class DigestEntry(models.Model):

@@ -89,7 +89,10 @@ _CJK_RUN = re.compile(f"[{_CJK_RANGES}]+")
 # Letters of alphabets that separate words with spaces (Latin, Greek, Cyrillic), digits and "_": the
 # highlighter's word boundaries and prefix rule apply to them. (A short explicit class: regexes with
 # "\\w minus CJK" classes take milliseconds each to compile.)
-_LATIN = "[0-9A-Za-z_\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0370-\u03ff\u0400-\u052f\u1e00-\u1fff]"
+_LATIN = (
+    "[0-9A-Za-z_\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af"  # Latin
+    "\u0370-\u03ff\u0400-\u052f\u1e00-\u1fff]"  # Greek, Cyrillic, Latin/Greek extended
+)
 _LATIN_CHAR = re.compile(_LATIN)
 
 # Characters PostgreSQL's tsquery parsers give a meaning to inside a web-search query (operators ! & | ( ) <,
@@ -222,7 +225,7 @@ def _has_alnum(text: str) -> bool:
 
 def _indexed_pieces(word: str) -> list[str]:
     """A query word as the space-free pieces ``index_text`` makes of it, without punctuation-only ones."""
-    return [piece for piece in index_text(word).split() if _has_alnum(piece)]
+    return [re.sub("^-+", "-", piece) for piece in index_text(word).split() if _has_alnum(piece)]
 
 
 def _render(operand: _Operand) -> str:
@@ -236,15 +239,25 @@ def _render(operand: _Operand) -> str:
             elif _has_alnum(word):
                 pieces.append(word)
         rendered = f'"{" ".join(pieces)}"' if pieces else ""
-    elif _CJK_RUN.search(operand.text):
-        pieces = _indexed_pieces(operand.text)
-        # One piece (a one- or two-character run) needs no quotes.
-        rendered = pieces[0] if len(pieces) == 1 else f'"{" ".join(pieces)}"' if pieces else ""
     else:
-        rendered = operand.text if _has_alnum(operand.text) else ""
+        if _CJK_RUN.search(operand.text):
+            pieces = _indexed_pieces(operand.text)
+        else:
+            pieces = [operand.text] if _has_alnum(operand.text) else []
+        # One piece (a Latin word, a one- or two-character CJK run) needs no quotes, unless PostgreSQL
+        # would read its start as NOT or OR ("-1", "or", "or," …); it reads neither inside quotes.
+        if len(pieces) == 1 and not pieces[0].startswith("-") and not _reads_as_or(pieces[0]):
+            rendered = pieces[0]
+        else:
+            rendered = f'"{" ".join(pieces)}"' if pieces else ""
     if rendered and operand.negated:
         rendered = "-" + rendered
     return rendered
+
+
+def _reads_as_or(word: str) -> bool:
+    """Would websearch_to_tsquery take this word (after an operand) for OR? "or" then no letter/digit/-/_."""
+    return word[:2].lower() == "or" and (len(word) == 2 or not (word[2].isalnum() or word[2] in "-_"))
 
 
 def websearch_query(q: str) -> str:
@@ -356,9 +369,8 @@ def _word_pattern(word: str) -> str:
 @functools.lru_cache(maxsize=64)
 def _highlight_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     patterns = []
-    for term in sorted(
-        terms[:MAX_HIGHLIGHT_TERMS], key=len, reverse=True
-    ):  # at one position, prefer the longer term
+    # At one position, the longer term wins.
+    for term in sorted(terms[:MAX_HIGHLIGHT_TERMS], key=len, reverse=True):
         words = term.split()
         patterns.append(r"\W*".join(_word_pattern(word) for word in words))
     if not patterns:

@@ -172,10 +172,13 @@ def test_an_unknown_key_is_not_found(client):
 # -- one canonical URL ------------------------------------------------------------------------------------
 
 
-def test_the_slug_url_of_an_arxiv_paper_redirects_permanently_to_the_id_url(client):
+def test_the_slug_url_of_an_arxiv_paper_redirects_permanently_to_the_id_url(
+    client, django_assert_max_num_queries
+):
     paper = Paper.objects.create(title="Moved", arxiv_id="2401.00007")
     assert paper.slug != paper.arxiv_id
-    response = client.get(f"/papers/{paper.slug}/")
+    with django_assert_max_num_queries(2):  # no page is built for a redirect
+        response = client.get(f"/papers/{paper.slug}/")
     assert response.status_code == 301
     assert response["Location"] == "/papers/2401.00007/"
     response = client.get(f"/papers/{paper.slug}/", {"format": "json"})

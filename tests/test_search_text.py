@@ -136,6 +136,12 @@ def test_websearch_query_examples(query, expected):
         ("foo!-bar", "foo -bar"),
         ("(mamba | rwkv) & ssm", "mamba rwkv ssm"),
         ("arXiv:2410.02184", "arXiv 2410.02184"),
+        # a word PostgreSQL would read as OR or NOT is quoted
+        ("a or, b", 'a "or," b'),
+        ("a -or", 'a -"or"'),
+        ("OR\u3099", '"OR"'),
+        ("\u3099--1", '"-1"'),
+        ("oracle or-less", "oracle or-less"),
         ("Bengio's", "Bengio s"),
         # nothing searchable
         ("", ""),

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import json_script
@@ -57,6 +57,7 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
     paper = _published_paper(key)
     if paper.arxiv_id and key != paper.arxiv_id:
         return _permanent_redirect(request, paper.get_absolute_url())
+    prefetch_related_objects([paper], *_paper_prefetches())
     page = _paper_page(request, paper)
     if request.GET.get("format") == "json":
         return JsonResponse(_paper_json(request, page), json_dumps_params={"ensure_ascii": False})
@@ -65,7 +66,18 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 def _published_paper(key: str) -> Paper:
     """By arXiv id, else by slug; hidden papers do not exist for readers."""
-    papers = Paper.objects.published().prefetch_related(
+    papers = Paper.objects.published().defer("search_vector")
+    paper = papers.filter(arxiv_id=key).first() or papers.filter(slug=key).first()
+    if paper is None and (versioned := _VERSIONED_ID.fullmatch(key)):
+        paper = papers.filter(arxiv_id=versioned["id"]).first()  # a pasted "2404.19756v2" redirects
+    if paper is None:
+        raise Http404("No such paper.")
+    return paper
+
+
+def _paper_prefetches() -> list:
+    """One query per relation, whatever its size; only what readers may see."""
+    return [
         Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
         "categories",
         Prefetch("links", queryset=PaperLink.objects.order_by("kind", "id")),
@@ -80,15 +92,10 @@ def _published_paper(key: str) -> Paper:
             "related_links",
             queryset=RelatedPaper.objects.filter(related__visibility=Visibility.PUBLISHED)
             .select_related("related")
+            .defer("related__search_vector", "related__abstract")
             .order_by("position", "id"),
         ),
-    )
-    paper = papers.filter(arxiv_id=key).first() or papers.filter(slug=key).first()
-    if paper is None and (versioned := _VERSIONED_ID.fullmatch(key)):
-        paper = papers.filter(arxiv_id=versioned["id"]).first()  # a pasted "2404.19756v2" redirects
-    if paper is None:
-        raise Http404("No such paper.")
-    return paper
+    ]
 
 
 def _permanent_redirect(request: HttpRequest, url: str) -> HttpResponsePermanentRedirect:
@@ -238,6 +245,7 @@ def _more_like_this(paper: Paper, exclude: list[int]) -> QuerySet[Paper]:
     )
     return (
         Paper.objects.published()
+        .only("title", "arxiv_id", "slug", "published")
         .filter(shares)
         .exclude(pk__in=[paper.pk, *exclude])
         .annotate(
@@ -402,6 +410,7 @@ def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entries = (
         digest.entries.filter(paper__visibility=Visibility.PUBLISHED)
         .select_related("paper")
+        .defer("paper__search_vector", "paper__abstract")
         .prefetch_related(
             Prefetch(
                 "paper__authorships",
