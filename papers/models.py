@@ -16,21 +16,22 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from papers.ingest import parsed
 from papers.ingest.text import ARXIV_ID_PATTERN, match_key
 
 
 class Visibility(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    HIDDEN = "hidden", "Hidden"
+    PUBLISHED = "published", _("Published")
+    HIDDEN = "hidden", _("Hidden")
 
 
 class Language(models.TextChoices):
-    JAPANESE = "ja", "Japanese"
-    CHINESE = "zh", "Chinese"
-    KOREAN = "ko", "Korean"
-    ENGLISH = "en", "English"
+    JAPANESE = "ja", _("Japanese")
+    CHINESE = "zh", _("Chinese")
+    KOREAN = "ko", _("Korean")
+    ENGLISH = "en", _("English")
 
 
 class Category(models.Model):
@@ -201,10 +202,10 @@ class Source(models.Model):
 
 
 class DigestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    IMPORTED = "imported", "Imported"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    IMPORTED = "imported", _("Imported")
+    FAILED = "failed", _("Failed")
 
 
 class Digest(models.Model):
@@ -281,15 +282,15 @@ class DigestEntry(models.Model):
 
 
 class SummaryKind(models.TextChoices):
-    TITLE = parsed.TITLE, "Title translation"
-    ABSTRACT = parsed.ABSTRACT, "Abstract"
-    SUMMARY = parsed.SUMMARY, "Short summary"
-    BACKGROUND = parsed.BACKGROUND, "Background"
-    METHOD = parsed.METHOD, "Method"
-    CONTRIBUTIONS = parsed.CONTRIBUTIONS, "Contributions"
-    RESULTS = parsed.RESULTS, "Results"
-    FUTURE_WORK = parsed.FUTURE_WORK, "Future work"
-    ANALYSIS = parsed.ANALYSIS, "Analysis"
+    TITLE = parsed.TITLE, _("Title translation")
+    ABSTRACT = parsed.ABSTRACT, _("Abstract")
+    SUMMARY = parsed.SUMMARY, _("Short summary")
+    BACKGROUND = parsed.BACKGROUND, _("Background")
+    METHOD = parsed.METHOD, _("Method")
+    CONTRIBUTIONS = parsed.CONTRIBUTIONS, _("Contributions")
+    RESULTS = parsed.RESULTS, _("Results")
+    FUTURE_WORK = parsed.FUTURE_WORK, _("Future work")
+    ANALYSIS = parsed.ANALYSIS, _("Analysis")
 
 
 class Summary(models.Model):
@@ -336,12 +337,12 @@ class Summary(models.Model):
 
 
 class LinkKind(models.TextChoices):
-    PAPER = "paper", "Paper"
-    PDF = "pdf", "PDF"
-    CODE = "code", "Code"
-    PROJECT = "project", "Project"
-    DISCUSSION = "discussion", "Discussion"
-    MORE = "more", "More"
+    PAPER = "paper", _("Paper")
+    PDF = "pdf", _("PDF")
+    CODE = "code", _("Code")
+    PROJECT = "project", _("Project")
+    DISCUSSION = "discussion", _("Discussion")
+    MORE = "more", _("More")
 
 
 class PaperLink(models.Model):

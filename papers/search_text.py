@@ -268,6 +268,7 @@ def websearch_query(q: str) -> str:
     * A word with CJK letters becomes the quoted phrase of its :func:`index_text` pieces
       (``関数呼び出し`` → ``"関数 数呼 呼び び出 出し"``, ``GPT-4の推論`` → ``"GPT-4 の推 推論"``); if
       that is a single piece (one or two CJK characters) it stays bare (``-関数`` → ``-関数``).
+    * A bare word PostgreSQL would misread as an operator is quoted: ``or,`` → ``"or,"``.
     * Inside user quotes CJK words become bigrams; the quotes already make the phrase. A quote left open
       runs to the end of the query and is closed.
     * ``-`` directly before a word or a quote excludes it; a ``-`` standing alone is dropped (PostgreSQL
@@ -474,7 +475,8 @@ def highlight(text: str, q: str, *, max_chars: int = 240) -> SafeString:
     anywhere (as a substring). Both sides are compared after NFKC, but the original characters are shown.
 
     A text longer than ``max_chars`` is cut to a window of at most ``max_chars`` characters around the first
-    match (the start of the text without a match), with ``…`` added at each cut end. All text is escaped
+    match (the start of the text without a match), with ``…`` added at each cut end. Only the first
+    :data:`MAX_HIGHLIGHT_TERMS` terms of the query are marked. All text is escaped
     with :func:`html.escape` after cutting, so no entity is ever split and no markup from ``text`` survives.
     """
     if max_chars < 1:

@@ -7,7 +7,7 @@ from papers.views.feeds import PaperAtomFeed, PaperRssFeed
 class PaperKeyConverter:
     """A paper's permanent key: its arXiv id (``2404.19756``, ``hep-th/9901001``) or its slug."""
 
-    regex = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}|[\w.\-]+"
+    regex = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?|[\w.\-]+"
 
     def to_python(self, value: str) -> str:
         return value
