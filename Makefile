@@ -16,9 +16,9 @@ PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3 pyth
 
 # Local development defaults; production sets its own environment (see README).
 run demo shell migrate: export DEBUG ?= 1
-test test-only lint migrations-check: export SECRET_KEY ?= test-only-secret-key-not-for-production
+test test-only lint migrations-check messages: export SECRET_KEY ?= test-only-secret-key-not-for-production
 
-.PHONY: help install run demo test test-only lint migrations-check shell migrate clean
+.PHONY: help install run demo test test-only lint migrations-check messages shell migrate clean
 
 help:
 	@echo "make run    - set up, load demo digests and serve http://$(HOST):$(PORT)/"
@@ -61,6 +61,11 @@ test-only: install
 	$(VENV)/bin/pytest
 
 test: lint migrations-check test-only
+
+# Update the UI translations after changing strings (needs GNU gettext); the .mo files are committed.
+messages: install
+	$(MANAGE) makemessages -l ja -l zh_Hans -l ko --ignore=.venv --ignore=var --ignore=tests
+	$(MANAGE) compilemessages --ignore=.venv --ignore=var
 
 shell: install
 	$(MANAGE) shell

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_filters",
+    "django_tasks_db",
+    "simple_history",
     "papers",
 ]
 
@@ -45,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "digest.urls"
@@ -97,8 +100,20 @@ STORAGES = {
     },
 }
 
-# Digest ingestion limits.
+# Background work (large digest uploads) runs on django.tasks with the database backend; run a worker
+# with `python manage.py db_worker` (make run starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Digest ingestion and upload limits.
 DIGEST_MAX_FILE_BYTES = env_int("DIGEST_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
+DIGEST_UPLOAD_MAX_BYTES = env_int("DIGEST_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+DIGEST_ZIP_MAX_FILES = env_int("DIGEST_ZIP_MAX_FILES", 200, minimum=1)
+DIGEST_ZIP_MAX_UNCOMPRESSED_BYTES = env_int(
+    "DIGEST_ZIP_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024
+)
+# Uploads with more bytes than this are imported by the background worker instead of during the request.
+DIGEST_BACKGROUND_THRESHOLD_BYTES = env_int("DIGEST_BACKGROUND_THRESHOLD_BYTES", 512 * 1024, minimum=0)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 50, minimum=1)
 
 LOGGING = {
     "version": 1,

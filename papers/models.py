@@ -17,13 +17,15 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from papers.ingest import parsed
 from papers.ingest.text import ARXIV_ID_PATTERN, match_key
 
 
 class Visibility(models.TextChoices):
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("visibility", "Published")
     HIDDEN = "hidden", _("Hidden")
 
 
@@ -58,6 +60,7 @@ class Author(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("merge_author", "Can merge duplicate authors")]
 
     def __str__(self) -> str:
         return self.name
@@ -120,6 +123,16 @@ class Paper(models.Model):
     )
 
     objects = PaperQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_vector",
+            "languages",
+            "digest_count",
+            "has_code",
+            "editorial_score",
+            "updated_at",
+        ]
+    )
 
     class Meta:
         ordering = [F("published").desc(nulls_last=True), "-id"]
@@ -137,6 +150,7 @@ class Paper(models.Model):
                 "title_key", condition=Q(arxiv_id__isnull=True), name="paper_unique_title_without_arxiv_id"
             ),
         ]
+        permissions = [("merge_paper", "Can merge duplicate papers")]
         indexes = [
             models.Index(fields=["title_key"], name="paper_title_key_idx"),
             GinIndex(fields=["search_vector"], name="paper_search_vector_gin"),
@@ -238,6 +252,7 @@ class Digest(models.Model):
 
     class Meta:
         ordering = [F("issued").desc(nulls_last=True), "-id"]
+        permissions = [("upload_digest", "Can upload, preview and import digest files")]
         constraints = [
             # A corrected file re-imported under the same name updates that digest.
             models.UniqueConstraint(fields=["source", "name"], name="digest_unique_name_per_source"),
@@ -311,8 +326,13 @@ class Summary(models.Model):
     kind = models.CharField(max_length=20, choices=SummaryKind.choices)
     text = models.TextField()
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLISHED)
+    edited_by_editor = models.BooleanField(
+        default=False,
+        help_text="An editor corrected this text; re-imports report a difference instead of overwriting.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["paper", "language", "kind"]
@@ -371,8 +391,8 @@ class Score(models.Model):
     """An editorial score a digest gave a paper (推荐阅读指数, 参考スコア …), kept with its source."""
 
     LABELS = {
-        "reading_index": "推荐阅读指数 (reading index)",
-        "reference_score": "参考スコア (reference score)",
+        "reading_index": _("Reading index (推荐阅读指数)"),
+        "reference_score": _("Reference score (参考スコア)"),
     }
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="scores")
@@ -414,3 +434,87 @@ class RelatedPaper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper} -> {self.related}"
+
+
+class PaperRedirect(models.Model):
+    """An old paper URL key (arXiv id or slug) kept alive after a merge: it redirects permanently."""
+
+    old_key = models.CharField(max_length=120, unique=True)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_key} -> {self.paper}"
+
+
+class AuthorRedirect(models.Model):
+    """The id of an author merged into another: /authors/<old id>/ redirects permanently."""
+
+    old_id = models.PositiveBigIntegerField(unique=True)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_id} -> {self.author}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One confirmed upload of digest files, imported now or by the background worker."""
+
+    Status = JobStatus
+
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total_files = models.PositiveIntegerField(default=0)
+    done_files = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="importjob_status_valid"),
+            models.CheckConstraint(condition=Q(done_files__lte=F("total_files")), name="importjob_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Upload #{self.pk} ({self.get_status_display()} {self.done_files}/{self.total_files})"
+
+
+class ImportJobFile(models.Model):
+    """One file of an upload, kept until imported so that a failed import can be retried."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    checksum = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    digest = models.ForeignKey(Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="importjobfile_unique_position"),
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="importjobfile_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

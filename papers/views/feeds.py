@@ -56,7 +56,7 @@ class PaperAtomFeed(Feed):
 
     def item_author_name(self, paper: Paper) -> str:
         names = [authorship.author.name for authorship in paper.authorships.all()]
-        return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
+        return ", ".join(names[:3]) + (" " + _("et al.") if len(names) > 3 else "")
 
     def item_pubdate(self, paper: Paper) -> datetime:
         if paper.published:

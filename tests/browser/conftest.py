@@ -38,11 +38,11 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _require_chromium():
-    """One skip reason for every browser test (pytest -ra folds them into a single line)."""
+def require_chromium() -> None:
+    """Called at the top of every browser test module: without chromium the module is skipped, and as
+    every module skips from this line, ``pytest -ra`` (``make test``) folds them into one message."""
     if chromium_path() is None:
-        pytest.skip(CHROMIUM_MISSING)
+        pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
 
 
 @pytest.fixture(scope="session")
