@@ -1,3 +1,5 @@
+"""Admin for the catalogue: papers, authors, categories, summaries and their parts."""
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -7,13 +9,10 @@ from papers.models import (
     Author,
     Authorship,
     Category,
-    Digest,
-    DigestEntry,
     Paper,
     PaperLink,
     RelatedPaper,
     Score,
-    Source,
     Summary,
 )
 
@@ -133,48 +132,6 @@ class SummaryAdmin(RefreshesPapers, admin.ModelAdmin):
     raw_id_fields = ["paper", "entry"]
     list_select_related = ["paper", "entry__digest__source"]
     show_full_result_count = False
-
-
-@admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "language", "url"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-class DigestEntryInline(admin.TabularInline):
-    model = DigestEntry
-    extra = 0
-    raw_id_fields = ["paper"]
-    ordering = ["position"]
-
-
-@admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "source",
-        "issued",
-        "status",
-        "papers_created",
-        "papers_updated",
-        "papers_unchanged",
-        "imported_at",
-    ]
-    list_filter = ["status", "source", "issued"]
-    search_fields = ["name", "title", "checksum"]
-    readonly_fields = ["checksum", "encoding", "created_at", "updated_at", "imported_at", "imported_by"]
-    list_select_related = ["source"]
-    inlines = [DigestEntryInline]
-
-
-@admin.register(DigestEntry)
-class DigestEntryAdmin(admin.ModelAdmin):
-    list_display = ["digest", "position", "paper", "line"]
-    list_filter = ["digest__source"]
-    search_fields = ["paper__title", "paper__arxiv_id", "digest__name"]
-    raw_id_fields = ["digest", "paper"]
-    list_select_related = ["digest__source", "paper"]
 
 
 @admin.register(Authorship)
