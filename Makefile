@@ -45,10 +45,14 @@ migrate: install
 demo: migrate
 	$(MANAGE) load_demo
 
+# The background worker (large digest uploads) runs beside the web server and stops with it.
 run: demo
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/) - Ctrl-C stops it"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Background import worker: log in var/worker.log"
+	@$(MANAGE) db_worker --no-reload --interval 1 > var/worker.log 2>&1 & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	 $(MANAGE) runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
