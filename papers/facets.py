@@ -6,6 +6,7 @@ readers can add a second value to it (OR) and see what they would get, as shops 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from papers.languages import LANGUAGE_NAMES
 from papers.models import Author, Authorship, Digest, DigestEntry, Paper
 
 SHOWN_VALUES = 8  # the rest are behind "more"
+_MONTH_VALUE = re.compile(r"^\d{4}-\d{2}$")
 MAX_VALUES = 50
 
 Counts = list[tuple[str, str, int]]  # (value, label, count), most frequent first
@@ -195,22 +197,39 @@ def compute_facets(data: QueryDict, base: QuerySet[Paper], names: list[str] | No
     return facets
 
 
-def month_chart(facet: Facet, width: int = 600, height: int = 90) -> list[dict]:
-    """Bars of papers per month, oldest first, with their position in an SVG of ``width`` × ``height``."""
-    months = sorted(facet.values, key=lambda value: value.value)
-    if not months:
+def _month_slots(months: list[str], max_span: int) -> list[str]:
+    """Every month from the first to the last when that span is short enough to draw as a timeline;
+    otherwise just the months that have papers (a long empty stretch would flatten every bar)."""
+    first_year, first_month = map(int, months[0].split("-"))
+    last_year, last_month = map(int, months[-1].split("-"))
+    span = (last_year - first_year) * 12 + last_month - first_month + 1
+    if span > max_span:
+        return months
+    return [
+        f"{first_year + (first_month - 1 + i) // 12}-{(first_month - 1 + i) % 12 + 1:02d}"
+        for i in range(span)
+    ]
+
+
+def month_chart(facet: Facet, width: int = 600, height: int = 76, max_span: int = 48) -> list[dict]:
+    """Bars of papers per month, oldest first, placed in an SVG of ``width`` × ``height``; months
+    without papers inside a short span are gaps (``month`` is None)."""
+    by_month = {value.value: value for value in facet.values if _MONTH_VALUE.match(value.value)}
+    if not by_month:
         return []
-    step = width / len(months)
-    tallest = max(value.count for value in months) or 1
+    slots = _month_slots(sorted(by_month), max_span)
+    step = width / len(slots)
+    tallest = max(value.count for value in by_month.values()) or 1
     bars = []
-    for index, month in enumerate(months):
-        bar_height = max(2.0, (height - 14) * month.count / tallest)
+    for index, slot in enumerate(slots):
+        month = by_month.get(slot)
+        bar_height = max(2.0, height * month.count / tallest) if month else 0.0
         bars.append(
             {
                 "month": month,
-                "x": round(index * step + 1, 1),
-                "y": round(height - 14 - bar_height, 1),
-                "width": round(max(step - 2, 1), 1),
+                "x": round(index * step + step * 0.1, 1),
+                "y": round(height - bar_height, 1),
+                "width": round(max(step * 0.8, 1), 1),
                 "height": round(bar_height, 1),
             }
         )

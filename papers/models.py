@@ -265,9 +265,9 @@ class Digest(models.Model):
     def __str__(self) -> str:
         if self.title:
             return self.title
-        if self.issued:  # digests without a title of their own (arxiv.jp, some PyTorchKR posts)
-            return f"{self.source.name} · {self.issued:%Y-%m-%d}"
-        return self.name
+        # Digests without a title of their own (arxiv.jp, some PyTorchKR posts) go by source and date.
+        when = f"{self.issued:%Y-%m-%d}" if self.issued else self.name.rsplit(".", 1)[0]
+        return f"{self.source.name} · {when}"
 
 
 class DigestEntry(models.Model):

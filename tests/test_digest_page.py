@@ -72,7 +72,7 @@ def test_the_header_shows_title_source_issue_date_and_original_url(client):
     assert '<time datetime="2024-05-05">2024-05-05</time>' in html
     assert 'href="https://example.com/week-18"' in html
     untitled = make_digest(name="week-19.txt")
-    assert "week-19.txt</h1>" in page(client, untitled)
+    assert "Weekly digest · week-19</h1>" in page(client, untitled)  # no title, no date: source and name
 
 
 def test_an_original_url_that_is_not_a_web_link_is_not_linked(client):

@@ -103,7 +103,7 @@ def test_markup_in_titles_and_summaries_is_escaped(client, db):
 def test_month_chart_bars_link_to_their_month(client, demo_papers):
     response = client.get(LIST)
     bars = response.context["month_bars"]
-    assert bars and all("month=" in bar["month"].url for bar in bars)
+    assert bars and all("month=" in bar["month"].url for bar in bars if bar["month"])
     assert "<svg" in response.content.decode()
 
 
@@ -119,3 +119,29 @@ def test_author_and_category_pages_list_their_papers(client, demo_papers):
 def test_json_is_valid_utf8_with_cjk(client, demo_papers):
     data = json.loads(client.get(LIST, {"q": "コルモゴロフ", "format": "json"}).content.decode("utf-8"))
     assert data["results"][0]["title"] == "KAN: Kolmogorov-Arnold Networks"
+
+
+def test_month_chart_fills_short_gaps_and_skips_long_ones():
+    from papers.facets import Facet, FacetValue, month_chart
+
+    def chart(*months):
+        values = [FacetValue(m, m, 2, False, f"?month={m}") for m in months]
+        return [
+            bar["month"].value if bar["month"] else None
+            for bar in month_chart(Facet("month", "Month", values))
+        ]
+
+    assert chart("2024-01", "2024-03") == ["2024-01", None, "2024-03"]
+    assert chart("2023-12", "2024-01") == ["2023-12", "2024-01"]
+    assert chart("2017-06", "2024-04") == ["2017-06", "2024-04"]  # 83 empty months would flatten the bars
+
+
+def test_search_snippet_prefers_a_summary_that_mentions_the_query(client, demo_papers):
+    response = client.get(LIST, {"q": "コルモゴロフ"}, HTTP_ACCEPT_LANGUAGE="en")
+    kan = next(p for p in response.context["page"].papers if p.arxiv_id == "2404.19756")
+    assert kan.snippet_language == "ja" and "<mark>コルモゴロフ</mark>" in kan.snippet
+
+
+def test_language_switch_names_each_language_in_itself(client, db):
+    page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert ">English</option>" in page and ">한국어</option>" in page and ">简体中文</option>" in page

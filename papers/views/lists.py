@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
@@ -15,7 +16,7 @@ from papers.facets import Facet, compute_facets, month_chart
 from papers.filters import PaperFilterSet
 from papers.languages import by_reader_preference, reader_language
 from papers.models import Author, Authorship, Category, Paper, Summary, Visibility
-from papers.search_text import highlight
+from papers.search_text import highlight, positive_terms
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # past this the page says "1,000+" instead of counting every match
@@ -99,6 +100,9 @@ def paginate(papers: QuerySet[Paper], page_param: str | None) -> ResultPage:
 def decorate(papers: list[Paper], query: str) -> None:
     """Attach what a list shows: the title and a highlighted snippet in the reader's language."""
     reader = reader_language()
+    terms = (
+        [unicodedata.normalize("NFKC", term).casefold() for term in positive_terms(query)] if query else []
+    )
     for paper in papers:
         summaries = paper.public_summaries
         order = by_reader_preference({s.language for s in summaries}, reader)
@@ -108,10 +112,17 @@ def decorate(papers: list[Paper], query: str) -> None:
             (s for s in summaries if s.kind in SNIPPET_KINDS),
             key=lambda s: (order.index(s.language), SNIPPET_KINDS.index(s.kind)),
         )
-        snippet = candidates[0] if candidates else None
+        # A summary that shows what the reader searched for beats the reader's own language.
+        snippet = next((s for s in candidates if mentions(s.text, terms)), None) if terms else None
+        snippet = snippet or (candidates[0] if candidates else None)
         paper.snippet = highlight(snippet.text, query) if snippet else ""
         paper.snippet_language = snippet.language if snippet else ""
         paper.summary_languages = order
+
+
+def mentions(text: str, terms: list[str]) -> bool:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return any(term in folded for term in terms)
 
 
 def paper_as_json(request: HttpRequest, paper: Paper) -> dict:

@@ -46,10 +46,6 @@ def test_search_in_japanese_finds_kan(reader):
         expect(mark).to_have_text("コルモゴロフ")
 
 
-@pytest.mark.xfail(
-    reason="papers.views.lists.decorate() picks the snippet by language and kind, not by the query's match",
-    strict=False,
-)
 def test_japanese_reader_sees_the_match_highlighted(demo_site, new_context):
     """A browser asking for Japanese gets the Japanese UI and a Japanese snippet with the match marked."""
     page = new_context(locale="ja-JP", viewport=VIEWPORTS["desktop"]).new_page()
