@@ -50,8 +50,8 @@ run: demo
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/) - Ctrl-C stops it"
 	@echo "Background import worker: log in var/worker.log"
-	@$(MANAGE) db_worker --no-reload --interval 1 > var/worker.log 2>&1 & worker=$$!; \
-	 trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(MANAGE) db_worker --no-reload --no-startup-delay --interval 1 > var/worker.log 2>&1 & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	 $(MANAGE) runserver $(HOST):$(PORT)
 
 lint: install
