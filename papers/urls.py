@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from papers.views import detail, home, lists
+from papers.views import detail, home, lists, newsletter
 from papers.views.feeds import PaperAtomFeed, PaperRssFeed
 
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path("digests/<int:pk>/", detail.digest_detail, name="digest_detail"),
     path("authors/<int:pk>/", lists.author_papers, name="author_detail"),
     path("categories/<str:code>/", lists.category_papers, name="category_detail"),
+    path("newsletter/", newsletter.newsletter, name="newsletter"),
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from papers.catalogue import refresh_papers
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
@@ -70,6 +71,7 @@ class ImportResult:
     summaries_created: int = 0
     summaries_updated: int = 0
     summaries_deleted: int = 0
+    corrections_kept: int = 0  # editors' corrections a re-import left alone (each also a warning)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -401,10 +403,10 @@ class _DigestWriter:
     def _sync_summaries(self, digest: Digest) -> None:
         existing = {
             (s.entry_id, s.paper_id, s.language, s.kind): s
-            for s in Summary.objects.filter(entry__digest=digest)
+            for s in Summary.objects.filter(entry__digest=digest).select_related("entry")
         }
         added: dict[int, set[str]] = defaultdict(set)
-        to_create, to_update = [], []
+        to_create, to_update, corrected, lost = [], [], [], []
         for key, text in self.wanted_summaries.items():
             entry_id, paper_id, language, kind = key
             summary = existing.pop(key, None)
@@ -413,17 +415,43 @@ class _DigestWriter:
                     Summary(entry_id=entry_id, paper_id=paper_id, language=language, kind=kind, text=text)
                 )
                 added[paper_id].add(language)
+            elif summary.text != text and summary.edited_by_editor:
+                corrected.append((summary, "the digest's text differs"))
             elif summary.text != text:
                 summary.text = text
                 to_update.append(summary)
-        Summary.objects.bulk_create(to_create)
+        # With history records, so that an editor's first correction shows the imported text before it.
+        reason = f"imported from {self.result.name}"[:100]
+        bulk_create_with_history(to_create, Summary, default_user=self.user, default_change_reason=reason)
         if to_update:
             now = timezone.now()
             for summary in to_update:
                 summary.updated_at = now
-            Summary.objects.bulk_update(to_update, ["text", "updated_at"])
-        gone = list(existing.values())
+            bulk_update_with_history(
+                to_update,
+                Summary,
+                ["text", "updated_at"],
+                default_user=self.user,
+                default_change_reason=reason,
+            )
+        gone = []
+        for summary in existing.values():
+            if not summary.edited_by_editor:
+                gone.append(summary)
+                continue
+            if summary.entry.paper_id in self.entry_papers:
+                corrected.append((summary, "the digest no longer has this text"))
+                continue
+            if not self._paper_stays(summary.paper_id, digest):  # deleted with its paper by _drop_stale
+                gone.append(summary)
+                lost.append(summary)
+                continue
+            # Its entry leaves the digest (_drop_stale): the correction stays, as an editor's own text.
+            summary.entry = None
+            summary.save(update_fields=["entry", "updated_at"])
+            corrected.append((summary, "the digest no longer lists the paper; kept as an editor's text"))
         Summary.objects.filter(pk__in=[s.pk for s in gone]).delete()
+        self._report_corrections(corrected, lost)
         for paper_id, languages in added.items():
             outcome = self.outcomes[paper_id]
             if outcome.state != CREATED:
@@ -439,6 +467,34 @@ class _DigestWriter:
         self.result.summaries_created = len(to_create)
         self.result.summaries_updated = len(to_update)
         self.result.summaries_deleted = len(gone)
+
+    def _paper_stays(self, paper_id: int, digest: Digest) -> bool:
+        """Whether a paper is still referred to after this import (else _drop_stale deletes it)."""
+        if paper_id in self.entry_papers or any(related == paper_id for _, related in self.wanted_related):
+            return True
+        elsewhere = RelatedPaper.objects.filter(related_id=paper_id).exclude(entry__digest=digest)
+        return (
+            DigestEntry.objects.filter(paper_id=paper_id).exclude(digest=digest).exists()
+            or elsewhere.exists()
+        )
+
+    def _report_corrections(self, corrected: list[tuple[Summary, str]], lost: list[Summary]) -> None:
+        """An editor's correction (``edited_by_editor``) is never overwritten or deleted by a re-import;
+        the difference is reported instead, so the preview shows it. Only a paper that no digest lists
+        any more takes its corrections with it, and that is reported too."""
+        papers = {s.paper_id for s, _ in corrected} | {s.paper_id for s in lost}
+        titles = dict(Paper.objects.filter(pk__in=papers).values_list("pk", "title"))
+
+        def name(summary: Summary) -> str:
+            return f"the {summary.language} {summary.kind.replace('_', ' ')} of {titles[summary.paper_id]!r}"
+
+        for summary, why in sorted(corrected, key=lambda item: item[0].pk):
+            self.result.warnings.append(f"kept an editor's correction of {name(summary)} ({why})")
+        for summary in sorted(lost, key=lambda summary: summary.pk):
+            self.result.warnings.append(
+                f"an editor's correction of {name(summary)} goes with its paper (no digest lists it any more)"
+            )
+        self.result.corrections_kept = len(corrected)
 
     def _drop_stale(self, digest: Digest, old_entries: dict[int, DigestEntry], kept: set[int]) -> set[int]:
         """A corrected file may drop papers: their entries (and the summaries and relations they

@@ -27,6 +27,7 @@ from papers.models import (
     DigestEntry,
     Paper,
     PaperLink,
+    PaperRedirect,
     RelatedPaper,
     Score,
     Summary,
@@ -54,7 +55,13 @@ _LINK_ORDER = {kind: index for index, kind in enumerate(PaperLink.Kind.values)}
 
 
 def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
-    paper = _published_paper(key)
+    try:
+        paper = _published_paper(key)
+    except Http404:  # a key of a paper merged into another one redirects there for good
+        moved = PaperRedirect.objects.select_related("paper").filter(old_key=key).first()
+        if moved is None or moved.paper.visibility != Visibility.PUBLISHED:
+            raise
+        return _permanent_redirect(request, moved.paper.get_absolute_url())
     if paper.arxiv_id and key != paper.arxiv_id:
         return _permanent_redirect(request, paper.get_absolute_url())
     prefetch_related_objects([paper], *_paper_prefetches())

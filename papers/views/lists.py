@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from papers.facets import Facet, compute_facets, month_chart
 from papers.filters import PaperFilterSet
 from papers.languages import by_reader_preference, reader_language
-from papers.models import Author, Authorship, Category, Paper, Summary, Visibility
+from papers.models import Author, AuthorRedirect, Authorship, Category, Paper, Summary, Visibility
 from papers.search_text import highlight, positive_terms
 
 PAGE_SIZE = 20
@@ -206,7 +207,12 @@ def paper_list(request: HttpRequest) -> HttpResponse:
 
 
 def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
-    author = get_object_or_404(Author, pk=pk)
+    author = Author.objects.filter(pk=pk).first()
+    if author is None:  # merged into another author: follow it for good
+        moved = get_object_or_404(AuthorRedirect, old_id=pk)
+        query = request.META.get("QUERY_STRING", "")
+        url = reverse("author_detail", args=[moved.author_id])
+        return redirect(f"{url}?{query}" if query else url, permanent=True)
     base = Paper.objects.published().filter(pk__in=author.authorships.values("paper_id"))
     return render_list(request, base, heading=author.name, context={"author": author})
 
