@@ -19,7 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from papers.catalogue import refresh_papers
-from papers.ingest.importer import _DigestWriter
+from papers.ingest.importer import lock_keys, paper_keys
 from papers.models import (
     Author,
     AuthorRedirect,
@@ -89,10 +89,8 @@ def merge_papers(keep: Paper, others: list[Paper], user) -> MergeReport:
 def _lock_papers(ids: list[int]) -> dict[int, Paper]:
     """Row locks on the papers, after the importer's advisory locks on their keys (an import that
     matches one of them waits for the merge, and sees the merged paper)."""
-    keys = Paper.objects.filter(pk__in=ids).values_list("arxiv_id", "title_key")
-    _DigestWriter._lock(
-        sorted({f"arxiv:{arxiv_id}" for arxiv_id, _ in keys if arxiv_id} | {f"title:{k}" for _, k in keys})
-    )
+    identities = Paper.objects.filter(pk__in=ids).values_list("title_key", "arxiv_id")
+    lock_keys(sorted(set().union(*(paper_keys(title_key, arxiv_id) for title_key, arxiv_id in identities))))
     rows = Paper.objects.select_for_update().defer("search_vector").filter(pk__in=ids).order_by("pk")
     papers = {paper.pk: paper for paper in rows}
     missing = sorted(set(ids) - set(papers))

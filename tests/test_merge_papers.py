@@ -269,3 +269,19 @@ def test_staff_without_the_merge_permission_cannot_merge(client, django_user_mod
         {"action": "merge_selected", "_selected_action": [keep.pk, other.pk], "post": "yes", "keep": keep.pk},
     )
     assert Paper.objects.filter(pk=other.pk).exists()
+
+
+def test_re_importing_a_digest_that_lists_a_merged_away_paper_does_not_bring_it_back(admin_user, tmp_path):
+    from papers.ingest.importer import import_digest
+    from tests.conftest import SAMPLES
+
+    import_digest((SAMPLES / "pytorchkr_sample.txt").read_bytes(), "week.txt")
+    llama = Paper.objects.get(title="Llama 3")  # no arXiv id: matched by title only
+    keep = Paper.objects.create(title="Llama 3: Open Foundation Models")
+    merge_papers(keep, [llama], admin_user)
+    changed = (SAMPLES / "pytorchkr_sample.txt").read_text(encoding="utf-8") + "\n"
+    result = import_digest(changed.encode(), "week.txt")  # a corrected file: the importer matches again
+    assert result.ok, result.errors
+    assert not Paper.objects.filter(title="Llama 3").exists()
+    outcome = next(o for o in result.papers if o.paper_id == keep.pk)
+    assert outcome.matched_by == "merged"

@@ -32,10 +32,12 @@ from papers.models import (
     DigestEntry,
     Paper,
     PaperLink,
+    PaperRedirect,
     RelatedPaper,
     Score,
     Source,
     Summary,
+    paper_slug,
 )
 
 logger = logging.getLogger(__name__)
@@ -113,6 +115,22 @@ def import_digest(data: bytes, name: str, *, user=None, dry_run: bool = False) -
     return result
 
 
+def paper_keys(title_key: str, arxiv_id: str | None) -> set[str]:
+    """The advisory-lock keys of a paper: whoever creates, matches or merges it takes them first."""
+    return {f"title:{title_key}", *([f"arxiv:{arxiv_id}"] if arxiv_id else [])}
+
+
+def lock_keys(keys: list[str]) -> None:
+    """Transaction-scoped advisory locks on ``keys``, taken in one global order so that two
+    transactions locking overlapping keys wait for each other instead of deadlocking."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h"
+            " FROM unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+            [keys],
+        )
+
+
 class _DigestWriter:
     def __init__(self, result: ImportResult, parsed: ParsedDigest, user) -> None:
         self.result = result
@@ -127,7 +145,7 @@ class _DigestWriter:
 
     def write(self) -> None:
         info = SOURCES[self.parsed.family]
-        self._lock(self._lock_keys(info.slug))
+        lock_keys(self._lock_keys(info.slug))
         source, _ = Source.objects.get_or_create(
             slug=info.slug, defaults={"name": info.name, "url": info.url, "language": info.language}
         )
@@ -158,19 +176,8 @@ class _DigestWriter:
             f"sha:{self.result.checksum}",
         }
         for item in [*self.parsed.papers, *(r for p in self.parsed.papers for r in p.related)]:
-            keys.add(f"title:{match_key(item.title)}")
-            if item.arxiv_id:
-                keys.add(f"arxiv:{item.arxiv_id}")
+            keys.update(paper_keys(match_key(item.title), item.arxiv_id))
         return sorted(keys)
-
-    @staticmethod
-    def _lock(keys: list[str]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h"
-                " FROM unnest(%s::text[]) AS k ORDER BY 1) AS keys",
-                [keys],
-            )
 
     def _digest(self, source: Source) -> Digest:
         digest = (
@@ -230,7 +237,12 @@ class _DigestWriter:
             paper = Paper.objects.filter(title_key=match_key(title), arxiv_id__isnull=True).first()
         else:
             paper = Paper.objects.filter(title_key=match_key(title)).order_by("arxiv_id", "pk").first()
-        return paper, ("title" if paper else None)
+        if paper:
+            return paper, "title"
+        # A paper an editor merged into another: its old arXiv id or slug now redirects there.
+        old_keys = [key for key in (arxiv_id, paper_slug(title, None)) if key]
+        redirect = PaperRedirect.objects.filter(old_key__in=old_keys).select_related("paper").first()
+        return (redirect.paper, "merged") if redirect else (None, None)
 
     def _paper(self, parsed: ParsedPaper | ParsedRelated, related: bool = False):
         """The paper row for a parsed entry or related paper, and its outcome; ``None`` as the outcome
