@@ -55,3 +55,20 @@ def seed_papers(db):
     """The real seed digests plus our samples; skips where ../shared/seeds is absent."""
     import_paths([seed_path(prefix) for prefix in ("000", "001", "002", "003", "004")])
     import_paths(sorted(SAMPLES.glob("*.txt")))
+
+
+@pytest.fixture
+def editors_group(db):
+    """The "Editors" group its data migration creates. Transactional tests (browser, concurrency) flush
+    every table, data migrations' rows included, so the same migration function puts it back."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    migration = import_module("papers.migrations.0004_editors_group")
+    if not Group.objects.filter(name=migration.GROUP).exists():
+        migration.create_editors(apps, SimpleNamespace(connection=connection))
+    return Group.objects.get(name=migration.GROUP)

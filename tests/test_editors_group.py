@@ -49,9 +49,9 @@ def group_permissions() -> set[str]:
 
 
 @pytest.fixture
-def editor(django_user_model):
+def editor(django_user_model, editors_group):
     user = django_user_model.objects.create_user("editor", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group)
     return user
 
 
@@ -64,7 +64,7 @@ def merge_action(papers) -> dict:
     return {"action": "merge_selected", "_selected_action": [paper.pk for paper in papers]}
 
 
-def test_the_group_has_exactly_the_editors_permissions():
+def test_the_group_has_exactly_the_editors_permissions(editors_group):
     assert group_permissions() == EXPECTED
 
 

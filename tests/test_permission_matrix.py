@@ -52,7 +52,7 @@ def editor_urls(o) -> list[str]:
 USER_ADMIN = ["admin:auth_user_changelist", "admin:auth_user_add", "admin:auth_group_changelist"]
 
 
-def log_in(client, django_user_model, role: str) -> None:
+def log_in(client, django_user_model, role: str, editors: Group) -> None:
     if role == "anonymous":
         return
     if role == "superuser":
@@ -60,13 +60,13 @@ def log_in(client, django_user_model, role: str) -> None:
     else:
         user = django_user_model.objects.create_user(role, password="x", is_staff=role == "editor")
         if role == "editor":
-            user.groups.add(Group.objects.get(name="Editors"))
+            user.groups.add(editors)
     client.force_login(user)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_editor_url(client, django_user_model, objects, role):
-    log_in(client, django_user_model, role)
+def test_every_editor_url(client, django_user_model, objects, role, editors_group):
+    log_in(client, django_user_model, role, editors_group)
     for url in editor_urls(objects):
         response = client.get(url)
         if role in ("anonymous", "reader"):
@@ -77,8 +77,8 @@ def test_every_editor_url(client, django_user_model, objects, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_user_management(client, django_user_model, role):
-    log_in(client, django_user_model, role)
+def test_user_management(client, django_user_model, role, editors_group):
+    log_in(client, django_user_model, role, editors_group)
     for name in USER_ADMIN:
         status = client.get(reverse(name)).status_code
         assert status == {"anonymous": 302, "reader": 302, "editor": 403, "superuser": 200}[role], (
@@ -88,8 +88,8 @@ def test_user_management(client, django_user_model, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_editor_actions_by_post(client, django_user_model, objects, role):
-    log_in(client, django_user_model, role)
+def test_editor_actions_by_post(client, django_user_model, objects, role, editors_group):
+    log_in(client, django_user_model, role, editors_group)
     papers = Paper.objects.filter(arxiv_id__in=["2404.19756", "2312.00752"])
     merge = client.post(
         reverse("admin:papers_paper_changelist"),

@@ -142,7 +142,7 @@ def test_the_preview_shows_what_each_file_would_change(admin_client, catalogue):
     page = response.content.decode()
     sections = {preview.file.name: preview for preview in response.context["previews"]}
     # PyTorchKR: family, encoding, issue date, warnings with their line, KAN matched by title, Llama 3 new.
-    assert "PyTorchKR weekly Top ML Papers (Japanese translation) (pytorchkr)" in page
+    assert "PyTorchKR weekly Top ML Papers (Japanese translation) <code>pytorchkr</code>" in page
     assert "2024-05-05" in page
     assert "line 18: truncated URL" in page
     kr = sections["pytorchkr.txt"]

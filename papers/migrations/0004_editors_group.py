@@ -27,9 +27,12 @@ PERMISSIONS = (
 def create_editors(apps, schema_editor):
     # Permissions are normally created after migrate (post_migrate); a fresh database has none yet.
     app_config = apps.get_app_config("papers")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
-    app_config.models_module = None
+    models_module = getattr(app_config, "models_module", None)  # migration states have AppConfigStubs
+    app_config.models_module = models_module or True  # create_permissions skips apps without models
+    try:
+        create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+    finally:
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

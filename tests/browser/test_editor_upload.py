@@ -7,13 +7,11 @@ runs in a thread of this process, started once the status page has shown the job
 page, its refresh and the done page are all seen for real, and nothing waits on a clock.
 """
 
-import importlib
 import re
 import threading
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
@@ -39,21 +37,13 @@ MAMBA = "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"
 WORKER_TIMEOUT_S = 20
 # What migration 0004 grants the "Editors" group; given to the user directly where the group is gone
 # (the flush after an earlier transactional test deletes rows that migrations created).
-EDITORS_PERMISSIONS = importlib.import_module("papers.migrations.0004_editors_group").PERMISSIONS
 
 
 @pytest.fixture
-def editor(transactional_db, django_user_model):
-    """Staff in the "Editors" group, or with the group's permissions where the group no longer exists."""
+def editor(transactional_db, django_user_model, editors_group):
+    """Staff in the "Editors" group, not a superuser."""
     user = django_user_model.objects.create_user("editor", password=PASSWORD, is_staff=True)
-    group = Group.objects.filter(name="Editors").first()
-    if group is not None:
-        user.groups.add(group)
-    else:
-        permissions = Permission.objects.filter(
-            content_type__app_label="papers", codename__in=EDITORS_PERMISSIONS
-        )
-        user.user_permissions.set(permissions)
+    user.groups.add(editors_group)
     assert user.has_perm("papers.upload_digest")
     assert not user.is_superuser
     return user
@@ -150,7 +140,7 @@ def test_editor_uploads_previews_confirms_and_follows_the_import(
     ):
         expect(preview.locator("h2")).to_have_text(path.name)
         row = preview.locator("tr").filter(has=page.get_by_role("rowheader", name="Family"))
-        expect(row.locator("td")).to_have_text(f"{family.LABEL} ({family.FAMILY})")
+        expect(row.locator("td")).to_have_text(f"{family.LABEL} {family.FAMILY}")
         row = preview.locator("tr").filter(has=page.get_by_role("rowheader", name="Papers"))
         expect(row.locator("td")).to_have_text(f"{papers} to create, 0 to update, 0 unchanged")
         expect(preview.locator("table.preview-papers tbody tr")).to_have_count(papers)
