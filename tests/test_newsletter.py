@@ -118,3 +118,21 @@ def test_one_line_is_the_first_sentence_or_about_140_characters():
     assert one_line("最初の文。次の文。") == "最初の文。"
     long = "word " * 60
     assert len(one_line(long)) <= 140 and one_line(long).endswith("…")
+
+
+def test_staff_find_the_newsletter_from_lists_digests_and_the_digest_admin(admin_client, demo_papers):
+    digest = Digest.objects.first()
+    assert (
+        reverse("newsletter") + "?q=KAN"
+        in admin_client.get(reverse("paper_list"), {"q": "KAN"}).content.decode()
+    )
+    newsletter_for_digest = f"{reverse('newsletter')}?digest={digest.pk}"
+    assert (
+        newsletter_for_digest in admin_client.get(reverse("digest_detail", args=[digest.pk])).content.decode()
+    )
+    admin_page = admin_client.get(reverse("admin:papers_digest_change", args=[digest.pk])).content.decode()
+    assert newsletter_for_digest in admin_page
+
+
+def test_readers_see_no_newsletter_link(client, demo_papers):
+    assert "Newsletter snippet" not in client.get(reverse("paper_list")).content.decode()
