@@ -50,13 +50,14 @@ def _refresh_batch(ids: list[int]) -> None:
     ):
         documents[pk]["a"] += [title, arxiv_id or ""]
         documents[pk]["c"].append(abstract)
-    for pk, name in Authorship.objects.filter(paper_id__in=ids).values_list("paper_id", "author__name"):
+    # Stable orders, so that the same rows always give the same vector (word positions included).
+    authorships = Authorship.objects.filter(paper_id__in=ids).order_by("paper_id", "position")
+    for pk, name in authorships.values_list("paper_id", "author__name"):
         documents[pk]["b"].append(name)
-    for pk, code in Paper.categories.through.objects.filter(paper_id__in=ids).values_list(
-        "paper_id", "category__code"
-    ):
+    categories = Paper.categories.through.objects.filter(paper_id__in=ids).order_by("category__code")
+    for pk, code in categories.values_list("paper_id", "category__code"):
         documents[pk]["b"].append(code)
-    summaries = Summary.objects.filter(paper_id__in=ids, visibility=Visibility.PUBLISHED)
+    summaries = Summary.objects.filter(paper_id__in=ids, visibility=Visibility.PUBLISHED).order_by("pk")
     for pk, language, kind, text in summaries.values_list("paper_id", "language", "kind", "text"):
         documents[pk][_WEIGHT_BY_KIND.get(kind, "d")].append(text)
         languages[pk].add(language)
