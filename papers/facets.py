@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import QueryDict
@@ -84,7 +84,8 @@ def count_digests(papers: QuerySet) -> Counts:
 
 def count_languages(papers: QuerySet) -> Counts:
     sql, params = papers.query.sql_with_params()
-    with connection.cursor() as cursor:
+    # Raw SQL skips the database router: run it where the queryset would (a read replica, maybe).
+    with connections[papers.db].cursor() as cursor:
         cursor.execute(
             "SELECT language, count(*) FROM (SELECT unnest(languages) AS language FROM papers_paper"
             f" WHERE id IN ({sql})) AS languages GROUP BY language ORDER BY 2 DESC, 1",

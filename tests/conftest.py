@@ -8,6 +8,16 @@ SAMPLES = REPO / "papers" / "demo"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def pytest_configure(config):
+    """Tests speak plain HTTP (test client, live_server), so the production HTTPS redirect is off for the
+    session, before any handler (the live server's at its start) loads SecurityMiddleware.
+    tests/test_production.py checks the redirect and `check --deploy` with production settings."""
+    if config.pluginmanager.has_plugin("django"):
+        from django.conf import settings
+
+        settings.SECURE_SSL_REDIRECT = False
+
+
 def seed_path(prefix: str) -> Path:
     """A file of ../shared/seeds/ by its number prefix ("000"); skips where the seeds are absent
     (a user's clone has no ../shared)."""

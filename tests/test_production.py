@@ -1,0 +1,221 @@
+"""Production settings: `check --deploy` is clean, HTTPS and CSP headers are sent, inline scripts and
+styles carry the CSP nonce, the cache uses Redis when REDIS_URL is set, and docker-compose.yml holds the
+expected services."""
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+TEMPLATES = REPO / "templates"
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "example.org",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    }
+    env.update(extra)
+    return env
+
+
+def run_manage(*args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=production_env(**extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_no_issues_with_the_production_environment():
+    result = run_manage("check", "--deploy")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output, output
+    assert "WARNING" not in output and "?:" not in output, output
+
+
+def test_production_settings_defaults():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_PROXY_SSL_HEADER, s.LOG_FORMAT, s.CACHES['default']['BACKEND'].rsplit('.', 1)[1],"
+        " s.STORAGES['staticfiles']['BACKEND'].rsplit('.', 1)[1])"
+    )
+    shell = ["-c", f"import django; django.setup(); {script}"]
+
+    def settings_line(**extra):
+        result = subprocess.run(
+            [sys.executable, *shell],
+            cwd=REPO,
+            env=production_env(DJANGO_SETTINGS_MODULE="digest.settings", **extra),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert settings_line() == [
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "None",
+        "json",
+        "LocMemCache",
+        "CompressedManifestStaticFilesStorage",
+    ]
+    assert settings_line(
+        SECURE_SSL_REDIRECT="0",
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
+        LOG_FORMAT="plain",
+        REDIS_URL="redis://redis:6379/0",
+    ) == [
+        "False",
+        "31536000",
+        "True",
+        "True",
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+        "plain",
+        "RedisCache",
+        "CompressedManifestStaticFilesStorage",
+    ]
+
+
+def test_bad_log_format_stops_start_up():
+    result = run_manage("check", LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT='xml' must be plain or json" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_send_csp_and_hardening_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert re.fullmatch(
+        r"default-src 'self'; script-src 'self'( 'nonce-[\w-]+')?; style-src 'self'; img-src 'self' data:; "
+        r"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        policy,
+    ), policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_admin_pages_use_the_nonce_of_the_header(admin_client):
+    response = admin_client.get("/admin/papers/digest/upload/")
+    assert response.status_code == 200
+    nonce = re.search(r"script-src 'self' 'nonce-([\w-]+)'", response.headers["Content-Security-Policy"])
+    assert nonce, response.headers["Content-Security-Policy"]
+    html = response.content.decode()
+    assert f'nonce="{nonce.group(1)}"' in html
+    assert "<script" in html
+
+
+@pytest.mark.django_db
+def test_https_redirect_spares_healthz(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/papers/")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://testserver/papers/"
+    assert client.get("/healthz").status_code == 200
+    secure = client.get("/papers/", secure=True)
+    assert secure.status_code == 200
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+INLINE_TAG = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
+
+
+def test_inline_scripts_and_styles_in_our_templates_carry_the_nonce():
+    offenders = []
+    for template in sorted(TEMPLATES.rglob("*.html")):
+        for match in INLINE_TAG.finditer(template.read_text(encoding="utf-8")):
+            attributes = match.group(2)
+            if "src=" in attributes:
+                continue
+            if 'nonce="{{ csp_nonce }}"' not in attributes and "csp_nonce_attr" not in attributes:
+                offenders.append(f"{template.relative_to(REPO)}: {match.group(0)}")
+    assert not offenders
+    # Inline event handlers and style attributes cannot carry a nonce: the policy would block them.
+    for template in sorted(TEMPLATES.rglob("*.html")):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"\son[a-z]+=", text), template
+        assert not re.search(r"\sstyle=", text), template
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_redis_cache_backend_round_trip(tmp_path):
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        from django.core.cache.backends.redis import RedisCache
+
+        cache = RedisCache(f"redis://127.0.0.1:{port}/0", {})
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                cache.set("digest:probe", {"papers": 3}, 30)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert cache.get("digest:probe") == {"papers": 3}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_compose_file_has_the_expected_services():
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert set(services) >= {"db", "web", "worker", "redis"}
+    for name in ("db", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    assert services["redis"]["image"].startswith("redis:7")
+    web = services["web"]
+    assert web["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert web["depends_on"]["db"]["condition"] == "service_healthy"
+    command = web["command"]
+    assert "migrate --no-input" in command and "collectstatic --no-input" in command
+    assert "--workers $${WEB_CONCURRENCY}" in command
+    assert "db_worker --no-reload" in services["worker"]["command"]
+    assert "pgdata" in compose["volumes"]
+    # Every variable the compose file reads is documented in .env.example.
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (REPO / ".env.example").read_text(), re.M))
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (REPO / "docker-compose.yml").read_text()))
+    assert used <= documented, used - documented
