@@ -59,7 +59,7 @@ run: demo
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/) - Ctrl-C stops it"
 	@echo "Background import worker: log in var/worker.log"
-	@$(MANAGE) db_worker --no-reload --no-startup-delay --interval 1 > var/worker.log 2>&1 & worker=$$!; \
+	@$(MANAGE) run_worker > var/worker.log 2>&1 & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	 $(MANAGE) runserver $(HOST):$(PORT)
 
@@ -76,9 +76,17 @@ prod: install
 	 echo; \
 	 echo "Serving the portal (production settings) on http://$(HOST):$(PORT)/ with $$WEB_CONCURRENCY gunicorn workers - Ctrl-C stops it"; \
 	 echo "Background import worker: log in var/prod-worker.log"; \
-	 $(MANAGE) db_worker --no-reload > var/prod-worker.log 2>&1 & worker=$$!; \
+	 $(MANAGE) run_worker > var/prod-worker.log 2>&1 & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	 $(VENV)/bin/gunicorn digest.wsgi --workers $$WEB_CONCURRENCY --bind $(HOST):$(PORT) --access-logfile -
+
+# Reliability tests on loopback (docs/reliability.md): a fresh digest_load database on the system PostgreSQL 15,
+# gunicorn + worker; 64 readers for 60 s while a 2,000-paper import runs, then a PostgreSQL restart under load
+# (needs root for pg_ctlcluster). Results in var/reliability.json, server logs in var/loadtest/.
+.PHONY: reliability
+reliability: install
+	@mkdir -p var
+	$(PY) scripts/loadtest.py --fault all --json var/reliability.json
 
 lint: install
 	$(VENV)/bin/ruff check .

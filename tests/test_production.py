@@ -213,7 +213,7 @@ def test_compose_file_has_the_expected_services():
     command = web["command"]
     assert "migrate --no-input" in command and "collectstatic --no-input" in command
     assert "--workers $${WEB_CONCURRENCY}" in command
-    assert "db_worker --no-reload" in services["worker"]["command"]
+    assert "manage.py run_worker" in services["worker"]["command"]
     assert "pgdata" in compose["volumes"]
     # Every variable the compose file reads is documented in .env.example.
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (REPO / ".env.example").read_text(), re.M))

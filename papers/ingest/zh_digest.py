@@ -67,7 +67,7 @@ _FOOTER_LABEL = "后记"
 
 _LABEL_LINE = re.compile(rf"^(?P<label>{'|'.join([_SCORE_LABEL, *_SUMMARY_LABELS])})\s*[:：]\s*(?P<rest>.*)$")
 _FOOTER_LINE = re.compile(rf"^{_FOOTER_LABEL}\s*[:：]?$")
-_ENTRY_LINE = re.compile(r"^(?P<number>\d{1,3})[.．、]\s*(?P<title>\S.*)$")
+_ENTRY_LINE = re.compile(r"^(?P<number>\d{1,5})[.．、]\s*(?P<title>\S.*)$")
 _SCORE = re.compile(r"\d+(?:\.\d+)?")
 # Google Scholar appends " - venue, year" to the author list; authors never contain " - ".
 _SCHOLAR_TAIL = " - "
