@@ -2,7 +2,7 @@
 """Reliability tests on loopback: load while an editor import runs, and a PostgreSQL restart under load.
 
 Starts its own stack (fresh ``digest_load`` database on the system PostgreSQL, migrate, demo digests and
-``../shared/seeds`` when present, collectstatic, gunicorn ``--workers 2 --threads 4`` and ``db_worker``
+``../shared/seeds`` when present, collectstatic, gunicorn ``--workers 2 --threads 4`` and ``run_worker`` (db_worker, restarted after a lost database)
 on 127.0.0.1), runs the readers, prints a summary table, optionally writes JSON, then stops everything
 and drops the database. Traffic goes to 127.0.0.1 only; every phase is bounded in time.
 
@@ -158,7 +158,7 @@ class Stack:
         if SEEDS.is_dir():
             self.manage("import_digests", str(SEEDS), log_name="import_seeds.log")
         self.manage("collectstatic", "--no-input", log_name="collectstatic.log")
-        log(f"starting gunicorn on {HOST}:{self.port} and db_worker")
+        log(f"starting gunicorn on {HOST}:{self.port} and run_worker")
         self.gunicorn = subprocess.Popen(
             [
                 *(str(GUNICORN), "digest.wsgi", "--workers", "2", "--threads", "4", "--timeout", "60"),
@@ -172,7 +172,7 @@ class Stack:
             start_new_session=True,
         )
         self.worker = subprocess.Popen(
-            [str(PYTHON), "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+            [str(PYTHON), "manage.py", "run_worker", "--interval", "1"],
             cwd=ROOT,
             env=self.env,
             stdout=(self.keep_logs / "worker.log").open("w"),
@@ -195,7 +195,7 @@ class Stack:
     def alive(self) -> dict:
         return {
             "gunicorn": self.gunicorn is not None and self.gunicorn.poll() is None,
-            "db_worker": self.worker is not None and self.worker.poll() is None,
+            "worker": self.worker is not None and self.worker.poll() is None,
         }
 
     def stop(self) -> None:
@@ -541,7 +541,7 @@ def main() -> int:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
-        "server": "gunicorn --workers 2 --threads 4 + db_worker, DEBUG=0, 127.0.0.1",
+        "server": "gunicorn --workers 2 --threads 4 + run_worker, DEBUG=0, 127.0.0.1",
         "logs": str(logs),
     }
     # With --json - the tables go to stderr so that stdout is the JSON document alone.
