@@ -11,13 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from papers.filters import DIGEST_COUNT_BUCKETS, FACET_NAMES, SCORE_BANDS, PaperFilterSet
+from papers.filters import (
+    DIGEST_COUNT_BUCKETS,
+    FACET_NAMES,
+    MAX_VALUES_PER_FACET,
+    SCORE_BANDS,
+    PaperFilterSet,
+    _ints,
+)
 from papers.languages import LANGUAGE_NAMES
 from papers.models import Author, Authorship, Digest, DigestEntry, Paper
 
@@ -83,7 +91,10 @@ def count_digests(papers: QuerySet) -> Counts:
 
 
 def count_languages(papers: QuerySet) -> Counts:
-    sql, params = papers.query.sql_with_params()
+    try:
+        sql, params = papers.query.sql_with_params()
+    except EmptyResultSet:  # a filter no value can match (``?year=-1``): the ORM has no SQL for it
+        return []
     # Raw SQL skips the database router: run it where the queryset would (a read replica, maybe).
     with connections[papers.db].cursor() as cursor:
         cursor.execute(
@@ -156,7 +167,7 @@ assert set(COUNTERS) == set(FACET_NAMES)
 
 def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
     """Labels for selected values the counts do not list (no match under the other filters)."""
-    ids = [int(v) for v in values if v.isdigit()]
+    ids = _ints(values)
     if name == "author":
         return {str(pk): a.name for pk, a in Author.objects.in_bulk(ids).items()}
     if name == "digest":
@@ -178,7 +189,21 @@ def toggle_url(data: QueryDict, name: str, value: str) -> str:
     return "?" + urlencode(sorted(params.lists()), doseq=True)
 
 
+def _bounded(data: QueryDict) -> QueryDict:
+    """The query with each facet's values deduplicated and capped as the filters cap them, and one value
+    (the one ``get`` reads) of anything else: every facet value's link re-encodes the whole query, so
+    200 repeated parameters would otherwise cost 200 × (facet values) encodings per request."""
+    bounded = QueryDict(mutable=True)
+    for key, values in data.lists():
+        if key in FACET_NAMES:
+            bounded.setlist(key, list(dict.fromkeys(values))[:MAX_VALUES_PER_FACET])
+        elif values:
+            bounded.setlist(key, values[-1:])
+    return bounded
+
+
 def compute_facets(data: QueryDict, base: QuerySet[Paper], names: list[str] | None = None) -> list[Facet]:
+    data = _bounded(data)
     facets = []
     for name in names or FACET_NAMES:
         others = data.copy()

@@ -31,7 +31,9 @@ class MultiValueField(forms.Field):
 
     def to_python(self, value) -> list[str]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        cleaned = [str(item).strip()[:100] for item in values if str(item).strip()]
+        # NUL cannot be stored in (or compared with) PostgreSQL text: no facet value holds one.
+        values = [str(item).replace("\x00", "").strip() for item in values]
+        cleaned = [item[:100] for item in values if item]
         return list(dict.fromkeys(cleaned))[:MAX_VALUES_PER_FACET]
 
 
@@ -39,8 +41,21 @@ class MultiValueFilter(django_filters.Filter):
     field_class = MultiValueField
 
 
+class SearchField(forms.CharField):
+    """The search box: NUL characters are dropped (``?q=KAN%00`` searches for KAN) rather than making
+    the whole form invalid, which would list nothing."""
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).replace("\x00", "").strip()
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
 def _ints(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit() and len(value) < 19]
+    # isascii(): "²" and "١" are digits to str.isdigit() but not to int() or to a bigint column.
+    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
 
 
 def _any(conditions: list[Q]) -> Q:
@@ -51,7 +66,7 @@ def _any(conditions: list[Q]) -> Q:
 
 
 class PaperFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    q = SearchFilter(method="filter_search", label=_("Search"))
     category = MultiValueFilter(method="filter_category", label=_("Category"))
     author = MultiValueFilter(method="filter_author", label=_("Author"))
     language = MultiValueFilter(method="filter_language", label=_("Summary language"))

@@ -2,9 +2,10 @@
 """Reliability tests on loopback: load while an editor import runs, and a PostgreSQL restart under load.
 
 Starts its own stack (fresh ``digest_load`` database on the system PostgreSQL, migrate, demo digests and
-``../shared/seeds`` when present, collectstatic, gunicorn ``--workers 2 --threads 4`` and ``run_worker`` (db_worker, restarted after a lost database)
-on 127.0.0.1), runs the readers, prints a summary table, optionally writes JSON, then stops everything
-and drops the database. Traffic goes to 127.0.0.1 only; every phase is bounded in time.
+``../shared/seeds`` when present, collectstatic, gunicorn ``--workers 2 --threads 4`` and ``run_worker``
+(db_worker, restarted after a lost database) on 127.0.0.1), runs the readers, prints a summary table,
+optionally writes JSON, then stops everything and drops the database. Traffic goes to 127.0.0.1 only;
+every phase is bounded in time.
 
     .venv/bin/python scripts/loadtest.py                       # load: 64 readers for 60 s + import
     .venv/bin/python scripts/loadtest.py --fault restart       # restart PostgreSQL at 10 s of a 30 s run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 from django.contrib.syndication.views import Feed
@@ -15,6 +16,7 @@ from papers.models import Paper
 from papers.views.lists import decorate, filtered_papers, with_list_details
 
 FEED_SIZE = 50
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class PaperAtomFeed(Feed):
@@ -24,7 +26,8 @@ class PaperAtomFeed(Feed):
         return request
 
     def title(self, request: HttpRequest) -> str:
-        query = request.GET.get("q", "").strip()
+        # XML 1.0 cannot carry control characters: a query holding one still gets its feed.
+        query = _XML_UNSAFE.sub("", request.GET.get("q", "")).strip()
         return _("ML paper digests: “%(query)s”") % {"query": query} if query else _("ML paper digests")
 
     def link(self, request: HttpRequest) -> str:

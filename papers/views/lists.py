@@ -58,9 +58,11 @@ def filtered_papers(data: QueryDict, base: QuerySet[Paper]) -> tuple[PaperFilter
     filterset = PaperFilterSet(data, queryset=base)
     searching = bool(data.get("q", "").strip())
     sort = data.get("sort") or ("relevance" if searching else "newest")
-    if sort not in SORTS or (sort == "relevance" and not searching):
+    papers = filterset.qs
+    # No rank without a search the filter ran (an invalid form gives none()): fall back to newest.
+    if sort not in SORTS or (sort == "relevance" and not (searching and "rank" in papers.query.annotations)):
         sort = "newest"
-    return filterset, filterset.qs.order_by(*SORTS[sort]), sort
+    return filterset, papers.order_by(*SORTS[sort]), sort
 
 
 def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
@@ -218,6 +220,8 @@ def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def category_papers(request: HttpRequest, code: str) -> HttpResponse:
+    if "\x00" in code:  # no category code holds a NUL, and PostgreSQL refuses to compare one
+        raise Http404("no such category")
     category = get_object_or_404(Category, code=code)
     base = Paper.objects.published().filter(categories=category)
     return render_list(request, base, heading=str(category), context={"category": category})
