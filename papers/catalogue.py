@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from papers.cache import catalogue_changed
 from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary, Visibility
 from papers.search_text import index_text
 
@@ -29,15 +30,23 @@ UPDATE papers_paper AS p SET
     languages = string_to_array(d.languages, ',')::varchar(10)[],
     digest_count = d.digest_count,
     has_code = d.has_code,
-    editorial_score = d.score
+    editorial_score = d.score,
+    category_ids = string_to_array(d.category_ids, ',')::bigint[],
+    author_ids = string_to_array(d.author_ids, ',')::bigint[],
+    source_ids = string_to_array(d.source_ids, ',')::bigint[],
+    digest_ids = string_to_array(d.digest_ids, ',')::bigint[]
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bool[],
-            %s::float8[]) AS d(id, a, b, c, d, languages, digest_count, has_code, score)
+            %s::float8[], %s::text[], %s::text[], %s::text[], %s::text[])
+     AS d(id, a, b, c, d, languages, digest_count, has_code, score, category_ids, author_ids, source_ids,
+          digest_ids)
 WHERE p.id = d.id
 """
 
 
 def refresh_papers(paper_ids: Iterable[int], batch_size: int = 2000) -> None:
     ids = sorted(set(paper_ids))
+    if ids:
+        catalogue_changed()
     for start in range(0, len(ids), batch_size):
         _refresh_batch(ids[start : start + batch_size])
 
@@ -45,6 +54,9 @@ def refresh_papers(paper_ids: Iterable[int], batch_size: int = 2000) -> None:
 def _refresh_batch(ids: list[int]) -> None:
     documents: dict[int, dict[str, list[str]]] = {pk: defaultdict(list) for pk in ids}
     languages: dict[int, set[str]] = defaultdict(set)
+    facet_ids: dict[str, dict[int, set[int]]] = {
+        name: defaultdict(set) for name in ("category", "author", "source", "digest")
+    }
     for pk, title, arxiv_id, abstract in Paper.objects.filter(pk__in=ids).values_list(
         "pk", "title", "arxiv_id", "abstract"
     ):
@@ -52,16 +64,23 @@ def _refresh_batch(ids: list[int]) -> None:
         documents[pk]["c"].append(abstract)
     # Stable orders, so that the same rows always give the same vector (word positions included).
     authorships = Authorship.objects.filter(paper_id__in=ids).order_by("paper_id", "position")
-    for pk, name in authorships.values_list("paper_id", "author__name"):
+    for pk, author_id, name in authorships.values_list("paper_id", "author_id", "author__name"):
         documents[pk]["b"].append(name)
+        facet_ids["author"][pk].add(author_id)
     categories = Paper.categories.through.objects.filter(paper_id__in=ids).order_by("category__code")
-    for pk, code in categories.values_list("paper_id", "category__code"):
+    for pk, category_id, code in categories.values_list("paper_id", "category_id", "category__code"):
         documents[pk]["b"].append(code)
+        facet_ids["category"][pk].add(category_id)
     summaries = Summary.objects.filter(paper_id__in=ids, visibility=Visibility.PUBLISHED).order_by("pk")
     for pk, language, kind, text in summaries.values_list("paper_id", "language", "kind", "text"):
         documents[pk][_WEIGHT_BY_KIND.get(kind, "d")].append(text)
         languages[pk].add(language)
-    digest_counts = Counter(DigestEntry.objects.filter(paper_id__in=ids).values_list("paper_id", flat=True))
+    digest_counts: Counter[int] = Counter()
+    entries = DigestEntry.objects.filter(paper_id__in=ids)
+    for pk, digest_id, source_id in entries.values_list("paper_id", "digest_id", "digest__source_id"):
+        digest_counts[pk] += 1
+        facet_ids["digest"][pk].add(digest_id)
+        facet_ids["source"][pk].add(source_id)
     code_links = PaperLink.objects.filter(paper_id__in=ids, kind=PaperLink.Kind.CODE)
     with_code = set(code_links.values_list("paper_id", flat=True))
     best_score: dict[int, float] = {}
@@ -71,6 +90,9 @@ def _refresh_batch(ids: list[int]) -> None:
 
     def weight(pk: int, key: str) -> str:
         return index_text("\n".join(part for part in documents[pk][key] if part))
+
+    def id_list(name: str, pk: int) -> str:
+        return ",".join(map(str, sorted(facet_ids[name][pk])))
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -85,6 +107,7 @@ def _refresh_batch(ids: list[int]) -> None:
                 [digest_counts.get(pk, 0) for pk in ids],
                 [pk in with_code for pk in ids],
                 [best_score.get(pk) for pk in ids],
+                *([id_list(name, pk) for pk in ids] for name in ("category", "author", "source", "digest")),
             ],
         )
 

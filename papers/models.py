@@ -121,6 +121,12 @@ class Paper(models.Model):
     editorial_score = models.FloatField(
         null=True, blank=True, editable=False, help_text="Best editorial score, scaled to 0–1."
     )
+    # Facet values as sorted distinct ids, so that counting a facet reads only the matching paper
+    # rows instead of joining a many-to-many table with millions of rows.
+    category_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    author_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    source_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    digest_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
 
     objects = PaperQuerySet.as_manager()
     history = HistoricalRecords(
@@ -130,6 +136,10 @@ class Paper(models.Model):
             "digest_count",
             "has_code",
             "editorial_score",
+            "category_ids",
+            "author_ids",
+            "source_ids",
+            "digest_ids",
             "updated_at",
         ]
     )

@@ -1,0 +1,15 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    """A sequence whose value names the catalogue's state: readers' caches key on it, and every change
+    to the catalogue takes the next value (papers.cache.catalogue_changed)."""
+
+    dependencies = [("papers", "0005_facet_id_arrays")]
+
+    operations = [
+        migrations.RunSQL(
+            "CREATE SEQUENCE papers_catalogue_version",
+            "DROP SEQUENCE papers_catalogue_version",
+        ),
+    ]
