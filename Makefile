@@ -32,6 +32,9 @@ help:
 	@echo "make run    - set up, load demo digests and serve http://$(HOST):$(PORT)/"
 	@echo "make test   - set up and run ruff, the migrations check and the whole test suite"
 	@echo "make prod   - production settings: gunicorn + worker on http://$(HOST):$(PORT)/ against DATABASE_URL"
+	@echo "make bench  - query-set benchmark vs the raw-SQL floor + import papers/s; default database: the 1M corpus"
+	@echo "              digest_bench on the embedded PostgreSQL; DATABASE_URL=postgres://... make bench for another,"
+	@echo "              BENCH_ARGS=\"--json --only paper_page,feed --cold|--cached --explain --runs N\" for options"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -87,6 +90,18 @@ prod: install
 reliability: install
 	@mkdir -p var
 	$(PY) scripts/loadtest.py --fault all --json var/reliability.json
+
+# Benchmarks (issue 6, docs/performance.md): the query set through the real views against the same SQL run
+# directly with psycopg, and the importer's papers/s (a dry run: the database is not changed). DEBUG is off
+# (DEBUG=1 slows Django); the database defaults to the 1M corpus on the embedded PostgreSQL 18 under var/.
+BENCH_DATABASE_URL := postgres://postgres@$(subst /,%2F,$(CURDIR)/var/pgdata):5432/digest_bench
+bench: export DATABASE_URL ?= $(BENCH_DATABASE_URL)
+bench: export DEBUG = 0
+bench: export SECRET_KEY ?= bench-only-secret-key-not-for-production
+bench: export ALLOWED_HOSTS ?= testserver
+.PHONY: bench
+bench: install
+	$(MANAGE) bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
