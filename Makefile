@@ -35,6 +35,9 @@ help:
 	@echo "make bench  - query-set benchmark vs the raw-SQL floor + import papers/s; default database: the 1M corpus"
 	@echo "              digest_bench on the embedded PostgreSQL; DATABASE_URL=postgres://... make bench for another,"
 	@echo "              BENCH_ARGS=\"--json --only paper_page,feed --cold|--cached --explain --runs N\" for options"
+	@echo "make load   - wrk against gunicorn on loopback: paper pages, faceted search, browse, mixed (req/s, p95,"
+	@echo "              errors, worker RSS; reads only); default database digest_bench as for bench;"
+	@echo "              DATABASE_URL=postgres://... make load for another, LOAD_ARGS=\"--scenario paper,search ...\""
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -102,6 +105,15 @@ bench: export ALLOWED_HOSTS ?= testserver
 .PHONY: bench
 bench: install
 	$(MANAGE) bench $(BENCH_ARGS)
+
+# Reader load (issue 6, docs/performance.md): gunicorn with production settings on 127.0.0.1 and wrk, per
+# scenario req/s, p50/p95/p99, errors and the workers' peak RSS against the targets. Reads only; needs wrk
+# (apt-get install -y wrk). Results in var/load.json, gunicorn logs in var/load/.
+load: export DATABASE_URL ?= $(BENCH_DATABASE_URL)
+.PHONY: load
+load: install
+	@mkdir -p var
+	$(PY) scripts/load.py --json var/load.json $(LOAD_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
