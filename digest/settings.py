@@ -145,7 +145,17 @@ REDIS_URL = env_str("REDIS_URL").strip()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Bounded per process: about 1,000 pages of ~40 KB keeps a web worker well under 300 MB.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+# Readers' pages and facet counts are cached under the catalogue's version (papers.cache), so these
+# only bound how long an entry may live unused; 0 turns a cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+FACET_CACHE_SECONDS = env_int("FACET_CACHE_SECONDS", 3600, minimum=0)
 
 # Background work (large digest uploads) runs on django.tasks with the database backend; run a worker
 # with `python manage.py db_worker` (make run starts one).

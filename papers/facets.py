@@ -7,19 +7,19 @@ readers can add a second value to it (OR) and see what they would get, as shops 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, CharField, Count, QuerySet, Value, When
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from papers.cache import versioned_key
 from papers.filters import (
-    DIGEST_COUNT_BUCKETS,
     FACET_NAMES,
     MAX_VALUES_PER_FACET,
     SCORE_BANDS,
@@ -27,7 +27,7 @@ from papers.filters import (
     _ints,
 )
 from papers.languages import LANGUAGE_NAMES
-from papers.models import Author, Authorship, Digest, DigestEntry, Paper
+from papers.models import Author, Category, Digest, Paper, Source
 
 SHOWN_VALUES = 8  # the rest are behind "more"
 _MONTH_VALUE = re.compile(r"^\d{4}-\d{2}$")
@@ -64,105 +64,156 @@ class Facet:
         return [value for value in self.values if value.selected]
 
 
-def _through_counts(rows: QuerySet, value: str, label: str) -> Counts:
-    counted = rows.values(value, label).annotate(n=Count("paper_id", distinct=True)).order_by("-n", label)
-    return [(str(row[value]), str(row[label] or row[value]), row["n"]) for row in counted[:MAX_VALUES]]
-
-
-def count_categories(papers: QuerySet) -> Counts:
-    rows = Paper.categories.through.objects.filter(paper_id__in=papers)
-    return _through_counts(rows, "category__code", "category__code")
-
-
-def count_authors(papers: QuerySet) -> Counts:
-    return _through_counts(Authorship.objects.filter(paper_id__in=papers), "author_id", "author__name")
-
-
-def count_sources(papers: QuerySet) -> Counts:
-    rows = DigestEntry.objects.filter(paper_id__in=papers)
-    return _through_counts(rows, "digest__source__slug", "digest__source__name")
-
-
-def count_digests(papers: QuerySet) -> Counts:
-    rows = DigestEntry.objects.filter(paper_id__in=papers).values("digest_id")
-    counted = rows.annotate(n=Count("paper_id")).order_by("-n", "-digest_id")[:MAX_VALUES]
-    digests = Digest.objects.select_related("source").in_bulk([row["digest_id"] for row in counted])
-    return [(str(row["digest_id"]), str(digests[row["digest_id"]]), row["n"]) for row in counted]
-
-
-def count_languages(papers: QuerySet) -> Counts:
-    try:
-        sql, params = papers.query.sql_with_params()
-    except EmptyResultSet:  # a filter no value can match (``?year=-1``): the ORM has no SQL for it
-        return []
-    # Raw SQL skips the database router: run it where the queryset would (a read replica, maybe).
-    with connections[papers.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT language, count(*) FROM (SELECT unnest(languages) AS language FROM papers_paper"
-            f" WHERE id IN ({sql})) AS languages GROUP BY language ORDER BY 2 DESC, 1",
-            params,
-        )
-        return [(code, LANGUAGE_NAMES.get(code, code), n) for code, n in cursor.fetchall()]
-
-
-def _grouped(papers: QuerySet, expression, labels: dict | None = None) -> Counts:
-    rows = (
-        Paper.objects.filter(pk__in=papers)
-        .annotate(bucket=expression)
-        .exclude(bucket=None)
-        .values("bucket")
-        .annotate(n=Count("pk"))
-    )
-    counted = [(str(row["bucket"]), row["n"]) for row in rows]
-    if labels is not None:
-        order = list(labels)
-        return sorted(((v, str(labels[v]), n) for v, n in counted), key=lambda row: order.index(row[0]))
-    return sorted(((v, v, n) for v, n in counted), reverse=True)
-
-
-def count_years(papers: QuerySet) -> Counts:
-    return _grouped(papers, ExtractYear("published"))
-
-
-def count_months(papers: QuerySet) -> Counts:
-    rows = _grouped(papers, TruncMonth("published"))
-    return [(value[:7], value[:7], n) for value, _, n in rows]
-
-
+# Each facet is counted from the matching papers' own columns (ids kept in arrays by
+# papers.catalogue), so a count reads only the matching rows: no join with a many-to-many table.
 SCORE_LABELS = {"high": _("High"), "medium": _("Medium"), "low": _("Low"), "none": _("Not scored")}
 CODE_LABELS = {"yes": _("With code"), "no": _("Without code")}
 DIGEST_COUNT_LABELS = {"1": _("In 1 digest"), "2": _("In 2 digests"), "3+": _("In 3 or more")}
-
-
-def count_score_bands(papers: QuerySet) -> Counts:
-    whens = [When(editorial_score__gte=low, then=Value(band)) for band, (low, _high) in SCORE_BANDS.items()]
-    band = Case(*whens, default=Value("none"), output_field=CharField())
-    return _grouped(papers, band, SCORE_LABELS)
-
-
-def count_code(papers: QuerySet) -> Counts:
-    has_code = Case(When(has_code=True, then=Value("yes")), default=Value("no"), output_field=CharField())
-    return _grouped(papers, has_code, CODE_LABELS)
-
-
-def count_digest_buckets(papers: QuerySet) -> Counts:
-    whens = [When(condition, then=Value(bucket)) for bucket, condition in DIGEST_COUNT_BUCKETS.items()]
-    return _grouped(papers, Case(*whens, default=None, output_field=CharField()), DIGEST_COUNT_LABELS)
-
-
-COUNTERS: dict[str, Callable[[QuerySet], Counts]] = {
-    "category": count_categories,
-    "author": count_authors,
-    "language": count_languages,
-    "source": count_sources,
-    "digest": count_digests,
-    "year": count_years,
-    "month": count_months,
-    "score": count_score_bands,
-    "code": count_code,
-    "digests": count_digest_buckets,
+FIXED_LABELS = {
+    "language": LANGUAGE_NAMES,
+    "score": SCORE_LABELS,
+    "code": CODE_LABELS,
+    "digests": DIGEST_COUNT_LABELS,
 }
-assert set(COUNTERS) == set(FACET_NAMES)
+
+_SCORE_BAND = (
+    "CASE "
+    + " ".join(f"WHEN editorial_score >= {low} THEN '{band}'" for band, (low, _high) in SCORE_BANDS.items())
+    + " ELSE 'none' END"
+)
+_DIGEST_BUCKET = (
+    "CASE WHEN digest_count = 1 THEN '1' WHEN digest_count = 2 THEN '2' WHEN digest_count >= 3 THEN '3+' END"
+)
+
+# facet name -> (SQL giving one value per row, or per array element when unnested; order; limit)
+_VALUE_SQL: dict[str, tuple[str, str, int | None]] = {
+    "category": ("unnest(category_ids)", "n DESC, value", None),  # few: all counted, ordered by code later
+    "author": ("unnest(author_ids)", "n DESC, value", MAX_VALUES),
+    "language": ("unnest(languages)", "n DESC, value", None),
+    "source": ("unnest(source_ids)", "n DESC, value", None),
+    "digest": ("unnest(digest_ids)", "n DESC, value DESC", MAX_VALUES),
+    "year": ("extract(year FROM published)::int", "value DESC", None),
+    "month": ("to_char(published, 'YYYY-MM')", "value DESC", None),
+    "score": (_SCORE_BAND, "value", None),
+    "code": ("CASE WHEN has_code THEN 'yes' ELSE 'no' END", "value", None),
+    "digests": (_DIGEST_BUCKET, "value", None),
+}
+_COLUMNS = [
+    "category_ids",
+    "author_ids",
+    "languages",
+    "source_ids",
+    "digest_ids",
+    "published",
+    "editorial_score",
+    "has_code",
+    "digest_count",
+]
+
+
+def _count_sql(relation: str, name: str) -> str:
+    value, order, limit = _VALUE_SQL[name]
+    return (
+        f"(SELECT '{name}' AS facet, value::text, n FROM"
+        f" (SELECT {value} AS value, count(*) AS n FROM {relation} GROUP BY 1) AS counted"
+        f" WHERE value IS NOT NULL ORDER BY {order}{f' LIMIT {limit}' if limit else ''})"
+    )
+
+
+def _statement(groups: list[tuple[QuerySet[Paper], list[str]]]) -> tuple[str, list]:
+    """ONE statement counting every facet: each group of facets sharing the same filtered papers reads
+    them once (a materialised CTE) and counts all its facets from those rows."""
+    ctes, parts, params = [], [], []
+    for number, (papers, names) in enumerate(groups):
+        try:
+            sql, sql_params = papers.order_by().values(*_COLUMNS).query.sql_with_params()
+        except EmptyResultSet:  # a filter no value can match (``?year=-1``): nothing to count
+            continue
+        ctes.append(f"matching{number} AS MATERIALIZED ({sql})")
+        params.extend(sql_params)
+        parts.extend(_count_sql(f"matching{number}", name) for name in names)
+    if not parts:
+        return "", []
+    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}", params
+
+
+def _count(sql: str, params: list, names: list[str], using: str) -> dict[str, Counts]:
+    counted: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+    if sql:
+        # Raw SQL skips the database router: run it where the querysets would (a read replica, maybe).
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            for facet, value, n in cursor.fetchall():
+                counted[facet].append((value, n))
+    return {name: _labelled(name, values) for name, values in counted.items()}
+
+
+def facet_counts(data: QueryDict, base: QuerySet[Paper], names: list[str]) -> dict[str, Counts]:
+    """Each facet's (value, label, count), most frequent first. A facet without a selection counts the
+    papers all filters select; a facet with one counts what the other filters select. Cached under the
+    catalogue version and the exact statement, so paging or re-sorting a list does not count again."""
+    shared = [name for name in names if not any(data.getlist(name))]
+    groups = [(PaperFilterSet(data, queryset=base).qs, shared)] if shared else []
+    for name in names:
+        if name not in shared:
+            others = data.copy()
+            others.pop(name, None)
+            groups.append((PaperFilterSet(others, queryset=base).qs, [name]))
+    sql, params = _statement(groups)
+    seconds = settings.FACET_CACHE_SECONDS
+    if not seconds:
+        return _translated(_count(sql, params, names, base.db))
+    key = versioned_key("facets", sql, params, using=base.db, per_language=False)
+    counts = cache.get(key)
+    if counts is None:
+        counts = _count(sql, params, names, base.db)
+        cache.set(key, counts, seconds)
+    return _translated(counts)
+
+
+def _translated(counts: dict[str, Counts]) -> dict[str, Counts]:
+    translated = dict(counts)
+    for name, labels in FIXED_LABELS.items():
+        if name in counts:
+            rows = [(value, str(labels.get(value, value)), n) for value, _label, n in counts[name]]
+            order = list(labels)
+            # Languages stay most frequent first; bands and buckets in their natural order.
+            translated[name] = rows if name == "language" else sorted(rows, key=lambda r: order.index(r[0]))
+    return translated
+
+
+def _labelled(name: str, counted: list[tuple[str, int]]) -> Counts:
+    """(value, label, count) as the list and its links use them: codes and slugs rather than ids.
+    Fixed labels (which the reader's language translates) are put on later by ``_translated``."""
+    ids = [int(value) for value, _n in counted] if name in ("category", "author", "source", "digest") else []
+    if name == "category":
+        codes = dict(Category.objects.filter(pk__in=ids).values_list("pk", "code"))
+        rows = [(codes[int(v)], codes[int(v)], n) for v, n in counted if int(v) in codes]
+        return sorted(rows, key=lambda row: (-row[2], row[0]))[:MAX_VALUES]
+    if name == "author":
+        names = dict(Author.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return [(v, names.get(int(v), v), n) for v, n in counted]
+    if name == "source":
+        sources = {pk: (slug, label) for pk, slug, label in Source.objects.values_list("pk", "slug", "name")}
+        return [(*sources[int(v)], n) for v, n in counted if int(v) in sources]
+    if name == "digest":
+        digests = Digest.objects.select_related("source").in_bulk(ids)
+        return [(v, str(digests[int(v)]), n) for v, n in counted if int(v) in digests]
+    fixed = {
+        "language": LANGUAGE_NAMES,
+        "score": SCORE_LABELS,
+        "code": CODE_LABELS,
+        "digests": DIGEST_COUNT_LABELS,
+    }
+    if name in fixed:
+        labels = fixed[name]
+        order = list(labels)
+        rows = [(v, str(labels.get(v, v)), n) for v, n in counted]
+        return rows if name == "language" else sorted(rows, key=lambda row: order.index(row[0]))
+    return [(v, v, n) for v, n in counted]
+
+
+assert set(_VALUE_SQL) == set(FACET_NAMES)
 
 
 def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
@@ -172,13 +223,7 @@ def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
         return {str(pk): a.name for pk, a in Author.objects.in_bulk(ids).items()}
     if name == "digest":
         return {str(pk): str(d) for pk, d in Digest.objects.select_related("source").in_bulk(ids).items()}
-    fixed = {
-        "score": SCORE_LABELS,
-        "code": CODE_LABELS,
-        "digests": DIGEST_COUNT_LABELS,
-        "language": LANGUAGE_NAMES,
-    }
-    return {value: str(fixed.get(name, {}).get(value, value)) for value in values}
+    return {value: str(FIXED_LABELS.get(name, {}).get(value, value)) for value in values}
 
 
 def toggle_url(data: QueryDict, name: str, value: str) -> str:
@@ -204,18 +249,16 @@ def _bounded(data: QueryDict) -> QueryDict:
 
 def compute_facets(data: QueryDict, base: QuerySet[Paper], names: list[str] | None = None) -> list[Facet]:
     data = _bounded(data)
+    names = names or FACET_NAMES
+    counts = facet_counts(data, base, names)
     facets = []
-    for name in names or FACET_NAMES:
-        others = data.copy()
-        others.pop(name, None)
-        papers = PaperFilterSet(others, queryset=base).qs.order_by().values("pk")
+    for name in names:
         selected = [value for value in data.getlist(name) if value]
-        counts = COUNTERS[name](papers)
-        listed = {value for value, _label, _count in counts}
+        listed = {value for value, _label, _count in counts[name]}
         missing = [value for value in selected if value not in listed]
         extra = [(value, label, 0) for value, label in _selected_labels(name, missing).items()]
         facet = Facet(name, str(PaperFilterSet.base_filters[name].label))
-        for value, label, count in extra + counts:
+        for value, label, count in extra + counts[name]:
             facet.values.append(
                 FacetValue(value, label, count, value in selected, toggle_url(data, name, value))
             )

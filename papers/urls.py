@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from papers.cache import cached_page
 from papers.views import detail, home, lists, newsletter
 from papers.views.feeds import PaperAtomFeed, PaperRssFeed
 
@@ -21,8 +22,8 @@ register_converter(PaperKeyConverter, "paperkey")
 urlpatterns = [
     path("", home.home, name="home"),
     path("papers/", lists.paper_list, name="paper_list"),
-    path("papers/feed/atom/", PaperAtomFeed(), name="paper_feed_atom"),
-    path("papers/feed/rss/", PaperRssFeed(), name="paper_feed_rss"),
+    path("papers/feed/atom/", cached_page(PaperAtomFeed()), name="paper_feed_atom"),
+    path("papers/feed/rss/", cached_page(PaperRssFeed()), name="paper_feed_rss"),
     path("papers/<paperkey:key>/", detail.paper_detail, name="paper_detail"),
     path("digests/<int:pk>/", detail.digest_detail, name="digest_detail"),
     path("authors/<int:pk>/", lists.author_papers, name="author_detail"),

@@ -46,6 +46,18 @@ def _unhashed_static_files(request):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """Each test starts with an empty cache: the catalogue version keeps stale entries from being read,
+    but a test that writes rows without the catalogue code (plain ORM creates) must not see another
+    test's pages."""
+    if not request.config.pluginmanager.has_plugin("django"):
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def import_paths(paths) -> None:
     from papers.ingest.importer import import_digest
 

@@ -93,6 +93,11 @@ def snapshot() -> dict:
                 row.pop("id")
             if "search_vector" in row:
                 row["search_vector"] = lexemes[row["slug"]]
+            # The facet id arrays hold surrogate ids too (authors' are kept, as above).
+            id_arrays = (("category_ids", Category), ("source_ids", Source), ("digest_ids", Digest))
+            for column, related in id_arrays:
+                if column in row:
+                    row[column] = sorted(keys[related][pk] for pk in row[column])
             rows.append(tuple(sorted((k, repr(v)) for k, v in row.items())))
         tables[model._meta.label] = sorted(rows)
     return tables

@@ -99,7 +99,9 @@ def test_english_stays_the_default(client, demo_papers):
 
 
 def test_switching_language_sets_the_cookie_and_the_next_page_is_korean(client, demo_papers):
-    response = client.post("/i18n/setlang/", {"language": "ko", "next": LIST})
+    response = client.post(
+        "/i18n/setlang/", {"language": "ko", "next": LIST}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
     assert response.status_code == 302
     assert response["Location"] == LIST
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ko"

@@ -263,7 +263,11 @@ def test_public_reads_go_to_the_replica_and_writes_admin_and_imports_to_the_prim
 
         # A POST (here: choosing a language) pins this browser to the primary for a few seconds.
         with queries_by_server():
-            response = reader.post(reverse("set_language"), {"language": "ja", "next": "/"})
+            response = reader.post(
+                reverse("set_language"),
+                {"language": "ja", "next": "/"},
+                headers={"Origin": "http://testserver"},
+            )
         assert response.cookies[PIN_COOKIE]["max-age"] == 10
         with queries_by_server() as after_post:
             assert reader.get(reverse("paper_list")).status_code == 200

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from papers.cache import cached_page
 from papers.ingest.text import ARXIV_NEW_ID, ARXIV_OLD_ID
 from papers.languages import LANGUAGE_NAMES, by_reader_preference, reader_language
 from papers.models import (
@@ -54,6 +55,7 @@ _LINK_ORDER = {kind: index for index, kind in enumerate(PaperLink.Kind.values)}
 # -- the paper page ---------------------------------------------------------------------------------
 
 
+@cached_page
 def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
     try:
         paper = _published_paper(key)
@@ -411,6 +413,7 @@ class EntryRow:
     summary: Summary | None  # the short summary, else the abstract
 
 
+@cached_page
 def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     digest = get_object_or_404(Digest.objects.select_related("source"), pk=pk, status=Digest.Status.IMPORTED)
     reader = reader_language()

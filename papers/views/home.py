@@ -2,12 +2,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from papers.cache import cached_page
 from papers.models import Digest, Paper
 from papers.views.lists import decorate, with_list_details
 
 HOME_PAPERS = 20
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     papers = list(with_list_details(Paper.objects.published())[:HOME_PAPERS])
     decorate(papers, "")

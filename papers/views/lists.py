@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from papers.cache import cached_page
 from papers.facets import Facet, compute_facets, month_chart
 from papers.filters import PaperFilterSet
 from papers.languages import by_reader_preference, reader_language
@@ -204,10 +205,12 @@ def render_list(
     )
 
 
+@cached_page
 def paper_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, Paper.objects.published())
 
 
+@cached_page
 def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
     author = Author.objects.filter(pk=pk).first()
     if author is None:  # merged into another author: follow it for good
@@ -219,6 +222,7 @@ def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
     return render_list(request, base, heading=author.name, context={"author": author})
 
 
+@cached_page
 def category_papers(request: HttpRequest, code: str) -> HttpResponse:
     if "\x00" in code:  # no category code holds a NUL, and PostgreSQL refuses to compare one
         raise Http404("no such category")
