@@ -474,7 +474,12 @@ def run_bench(
             client = Client(headers={"accept-language": "en"})
             for query in chosen:
                 progress(f"{query.name}: {query.url}")
-                results.append(measure_query(client, raw, query, runs, mode=mode, with_explain=with_explain))
+                result = measure_query(client, raw, query, runs, mode=mode, with_explain=with_explain)
+                progress(
+                    f"  p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms,"
+                    f" floor p95 {result.floor_p95_ms:.1f} ms, {result.statements} statements"
+                )
+                results.append(result)
     finally:
         raw.close()
 
