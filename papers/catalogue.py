@@ -10,6 +10,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import F, Lookup
 
 from papers.cache import catalogue_changed
 from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary, Visibility
@@ -35,12 +37,42 @@ UPDATE papers_paper AS p SET
     author_ids = string_to_array(d.author_ids, ',')::bigint[],
     source_ids = string_to_array(d.source_ids, ',')::bigint[],
     digest_ids = string_to_array(d.digest_ids, ',')::bigint[]
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bool[],
-            %s::float8[], %s::text[], %s::text[], %s::text[], %s::text[])
+FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::int[], %b::bool[],
+            %b::float8[], %b::text[], %b::text[], %b::text[], %b::text[])
      AS d(id, a, b, c, d, languages, digest_count, has_code, score, category_ids, author_ids, source_ids,
           digest_ids)
 WHERE p.id = d.id
 """
+
+
+def array_cursor():
+    """A cursor on Django's connection (the same transaction; query logging and execute wrappers still
+    see its statements) that sends parameters apart from the SQL text, and ``%b`` ones in binary: for
+    arrays of thousands of values several times cheaper than the quoted literals of Django's cursor."""
+    connection.ensure_connection()
+    cursor = ServerBindingCursor(connection.connection)
+    return (
+        connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    )
+
+
+class AnyOf(Lookup):
+    """``filter(AnyOf("paper_id", ids))``: ``paper_id = ANY(array)``, the values as one parameter instead of
+    a placeholder each (psycopg reads every placeholder of a statement in Python; thousands of them cost
+    more than the query). The planner treats it as ``IN (…)``, indexes and all."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def __init__(self, field: str, values: Iterable) -> None:
+        super().__init__(F(field), list(values))
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(value, connection) for value in self.rhs]
+        array_type = field.db_type(connection).split("(")[0]
+        return f"{lhs} = ANY(%s::{array_type}[])", [*params, values]
 
 
 def refresh_papers(paper_ids: Iterable[int], batch_size: int = 2000) -> None:
@@ -57,44 +89,47 @@ def _refresh_batch(ids: list[int]) -> None:
     facet_ids: dict[str, dict[int, set[int]]] = {
         name: defaultdict(set) for name in ("category", "author", "source", "digest")
     }
-    for pk, title, arxiv_id, abstract in Paper.objects.filter(pk__in=ids).values_list(
+    for pk, title, arxiv_id, abstract in Paper.objects.filter(AnyOf("pk", ids)).values_list(
         "pk", "title", "arxiv_id", "abstract"
     ):
         documents[pk]["a"] += [title, arxiv_id or ""]
         documents[pk]["c"].append(abstract)
     # Stable orders, so that the same rows always give the same vector (word positions included).
-    authorships = Authorship.objects.filter(paper_id__in=ids).order_by("paper_id", "position")
+    authorships = Authorship.objects.filter(AnyOf("paper_id", ids)).order_by("paper_id", "position")
     for pk, author_id, name in authorships.values_list("paper_id", "author_id", "author__name"):
         documents[pk]["b"].append(name)
         facet_ids["author"][pk].add(author_id)
-    categories = Paper.categories.through.objects.filter(paper_id__in=ids).order_by("category__code")
+    categories = Paper.categories.through.objects.filter(AnyOf("paper_id", ids)).order_by("category__code")
     for pk, category_id, code in categories.values_list("paper_id", "category_id", "category__code"):
         documents[pk]["b"].append(code)
         facet_ids["category"][pk].add(category_id)
-    summaries = Summary.objects.filter(paper_id__in=ids, visibility=Visibility.PUBLISHED).order_by("pk")
+    summaries = Summary.objects.filter(AnyOf("paper_id", ids), visibility=Visibility.PUBLISHED).order_by("pk")
     for pk, language, kind, text in summaries.values_list("paper_id", "language", "kind", "text"):
         documents[pk][_WEIGHT_BY_KIND.get(kind, "d")].append(text)
         languages[pk].add(language)
     digest_counts: Counter[int] = Counter()
-    entries = DigestEntry.objects.filter(paper_id__in=ids)
+    entries = DigestEntry.objects.filter(AnyOf("paper_id", ids))
     for pk, digest_id, source_id in entries.values_list("paper_id", "digest_id", "digest__source_id"):
         digest_counts[pk] += 1
         facet_ids["digest"][pk].add(digest_id)
         facet_ids["source"][pk].add(source_id)
-    code_links = PaperLink.objects.filter(paper_id__in=ids, kind=PaperLink.Kind.CODE)
+    code_links = PaperLink.objects.filter(AnyOf("paper_id", ids), kind=PaperLink.Kind.CODE)
     with_code = set(code_links.values_list("paper_id", flat=True))
     best_score: dict[int, float] = {}
-    for pk, kind, value in Score.objects.filter(paper_id__in=ids).values_list("paper_id", "kind", "value"):
+    for pk, kind, value in Score.objects.filter(AnyOf("paper_id", ids)).values_list(
+        "paper_id", "kind", "value"
+    ):
         if kind in SCORE_SCALES:
             best_score[pk] = max(best_score.get(pk, 0.0), min(value / SCORE_SCALES[kind], 1.0))
 
     def weight(pk: int, key: str) -> str:
-        return index_text("\n".join(part for part in documents[pk][key] if part))
+        # Part by part, joined as index_text would have joined them (see _index_text).
+        return "\n".join(_index_text(part) for part in documents[pk][key] if part)
 
     def id_list(name: str, pk: int) -> str:
         return ",".join(map(str, sorted(facet_ids[name][pk])))
 
-    with connection.cursor() as cursor:
+    with array_cursor() as cursor:
         cursor.execute(
             _UPDATE,
             [
@@ -110,6 +145,16 @@ def _refresh_batch(ids: list[int]) -> None:
                 *([id_list(name, pk) for pk in ids] for name in ("category", "author", "source", "digest")),
             ],
         )
+
+
+def _index_text(text: str) -> str:
+    """index_text, without its per-character work for plain ASCII (titles, names, English abstracts), which
+    it returns unchanged: NFKC leaves ASCII alone and there is no CJK run to split.
+
+    Calling it per part and joining with newlines gives what index_text gives for the joined text: a
+    newline neither composes with a neighbour under NFKC nor belongs to a CJK run, and a run next to
+    whitespace gets no extra space, exactly as at the start or end of a text."""
+    return text if text.isascii() and "\x00" not in text else index_text(text)
 
 
 def refresh_all(batch_size: int = 2000) -> int:

@@ -3,23 +3,30 @@
 One transaction per file: a file imports completely or not at all. Papers are matched by arXiv id,
 else by normalised title, so the same paper from several digests is one row with all its summaries.
 Concurrent imports of overlapping digests serialise on transaction-scoped advisory locks taken on
-every paper key of the file (in one sorted order, so they cannot deadlock each other), and the unique
-constraints stay the last line of defence.
+every paper key of the file (in one sorted order, so they cannot deadlock each other; a file with very
+many keys locks the whole catalogue instead), and the unique constraints stay the last line of defence.
+
+The work is set-based, so that a file of 10,000 papers costs about as many queries as one of 10: what
+exists is loaded in a fixed number of queries, the file is walked in memory (every decision the same as
+matching paper by paper against the database would make, in the file's order), and each table is then
+written with one statement whose columns travel as arrays.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from papers.catalogue import refresh_papers
+from papers.catalogue import AnyOf, array_cursor, refresh_papers
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES, read_digest
 from papers.ingest.parsed import DigestParseError, ParsedDigest, ParsedPaper, ParsedRelated
@@ -120,10 +127,25 @@ def paper_keys(title_key: str, arxiv_id: str | None) -> set[str]:
     return {f"title:{title_key}", *([f"arxiv:{arxiv_id}"] if arxiv_id else [])}
 
 
+# PostgreSQL keeps every advisory lock in its shared lock table, sized for max_locks_per_transaction (64)
+# times max_connections: a 10,000-paper digest's 20,000 keys do not fit ("out of shared memory"). A
+# transaction with more keys than this locks the whole catalogue instead (exclusively), and every other
+# one takes that catalogue lock in shared mode before its keys, so the two kinds still exclude each other.
+MAX_KEY_LOCKS = 1000
+_CATALOGUE_LOCK = "catalogue"
+
+
 def lock_keys(keys: list[str]) -> None:
     """Transaction-scoped advisory locks on ``keys``, taken in one global order so that two
-    transactions locking overlapping keys wait for each other instead of deadlocking."""
+    transactions locking overlapping keys wait for each other instead of deadlocking. Over
+    ``MAX_KEY_LOCKS`` keys, one exclusive lock on the whole catalogue stands for all of them."""
+    keys = sorted(set(keys))
     with connection.cursor() as cursor:
+        if len(keys) > MAX_KEY_LOCKS:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [_CATALOGUE_LOCK])
+            return
+        # The catalogue lock first, in every transaction, so that it cannot take part in a deadlock.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [_CATALOGUE_LOCK])
         cursor.execute(
             "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h"
             " FROM unnest(%s::text[]) AS k ORDER BY 1) AS keys",
@@ -131,15 +153,124 @@ def lock_keys(keys: list[str]) -> None:
         )
 
 
+# -- what the walk keeps in memory ---------------------------------------------------------------------------
+# The file is walked in memory against these (loaded once, in a fixed number of queries), then each table
+# is written in one or two statements: the walk decides, _save_rows and _sync_summaries write.
+
+
+@dataclass(eq=False, slots=True)
+class _PaperRow:
+    """What the walk reads and writes of a paper row (loaded or still to write), without a model instance."""
+
+    title: str
+    title_key: str
+    arxiv_id: str | None
+    slug: str
+    published: date | None
+    abstract: str
+    pk: int | None = None  # None until written
+    updated_at: datetime | None = None  # set when the import changes the row
+
+
+_PAPER_FIELDS = ("title", "title_key", "arxiv_id", "slug", "published", "abstract")
+
+
+@dataclass(eq=False)
+class _PaperState:
+    """A paper the file names, with what it has and what this import changes on it."""
+
+    paper: _PaperRow
+    order: int  # the row's pk, or a number past every pk for a paper still to create
+    exists: bool
+    author_names: list[str] = field(default_factory=list)
+    category_codes: set[str] = field(default_factory=set)
+    link_urls: set[str] = field(default_factory=set)
+    scores: dict[str, Score] = field(default_factory=dict)  # this source's scores, by kind
+    fields_changed: bool = False  # arXiv id, date or abstract to save on an existing row
+    new_authors: list[int] | None = None  # author ids replacing the authorships
+    new_categories: list[int] = field(default_factory=list)  # category ids to add
+
+
+@dataclass(eq=False)
+class _EntryState:
+    """The paper's entry in this digest: kept (perhaps moved) or new."""
+
+    pk: int | None  # None until written
+    paper: _PaperState
+    position: int
+    line: int
+    exists: bool
+    moved: bool = False  # position or line to save
+
+
+@dataclass(eq=False)
+class _RelationState:
+    relation: RelatedPaper
+    entry: _EntryState | None  # None: the row's entry_id as loaded (another digest's entry, or none)
+    exists: bool
+    changed: bool = False
+
+
+class _SummaryRow(NamedTuple):
+    """A summary of this digest as loaded, without a model instance."""
+
+    pk: int
+    entry_id: int
+    entry_paper_id: int
+    paper_id: int
+    language: str
+    kind: str
+    text: str
+    edited_by_editor: bool
+    updated_at: datetime | None = None  # set when the import changes the text
+
+
+# How a _SummaryRow is read (its fields but the last).
+_SUMMARY_FIELDS = (
+    "pk",
+    "entry_id",
+    "entry__paper_id",
+    "paper_id",
+    "language",
+    "kind",
+    "text",
+    "edited_by_editor",
+)
+
+
 class _DigestWriter:
     def __init__(self, result: ImportResult, parsed: ParsedDigest, user) -> None:
         self.result = result
         self.parsed = parsed
         self.user = user
-        self.outcomes: dict[int, PaperOutcome] = {}  # by paper id
-        self.wanted_summaries: dict[tuple[int, int, str, str], str] = {}  # (entry, paper, lang, kind) -> text
-        self.wanted_related: set[tuple[int, int]] = set()
-        self.entry_papers: set[int] = set()
+        self.reason = f"imported from {result.name}"[:100]
+        self.outcomes: dict[_PaperState, PaperOutcome] = {}
+        self.wanted_summaries: dict[tuple[_EntryState, _PaperState, str, str], str] = {}
+        self.wanted_related: set[tuple[_PaperState, _PaperState]] = set()
+        self.entry_papers: set[_PaperState] = set()
+        self.by_arxiv: dict[str, _PaperState] = {}
+        self.by_title: dict[str, list[_PaperState]] = defaultdict(list)
+        self.redirects: dict[str, list[tuple[int, _PaperState]]] = defaultdict(list)
+        self.relations: dict[tuple[_PaperState, _PaperState], _RelationState] = {}
+        self.new_papers: list[_PaperState] = []
+        self.entries: list[_EntryState] = []
+        self.new_links: list[tuple[_PaperState, _EntryState, str, str]] = []
+        # New or changed scores (by object id), with the paper and entry they will point to.
+        self.scores_to_save: dict[int, tuple[Score, _PaperState, _EntryState]] = {}
+        self._keys: dict[str, str] = {}
+        self._slugs: dict[str, str] = {}
+
+    def key(self, title: str) -> str:
+        """match_key of a title, computed once per title of the file."""
+        if title not in self._keys:
+            self._keys[title] = match_key(title)
+        return self._keys[title]
+
+    def slug(self, title: str) -> str:
+        """The slug a paper of this title has without an arXiv id (what a merge redirect may hold)."""
+        if title not in self._slugs:
+            self._slugs[title] = paper_slug(title, None)
+        return self._slugs[title]
 
     # -- the whole file ------------------------------------------------------------------------------
 
@@ -153,20 +284,22 @@ class _DigestWriter:
         digest = self._digest(source)
         self.authors = self._authors()
         self.categories = self._categories()
-        old_entries = {entry.paper_id: entry for entry in digest.entries.all()}
-        kept_entry_ids: set[int] = set()
-        for position, parsed_paper in enumerate(self._valid_papers(), start=1):
-            paper, outcome = self._paper(parsed_paper)
+        self.old_entries = {e.paper_id: e for e in digest.entries.all()} if self.digest_existed else {}
+        valid = self._valid_papers()
+        self._load_papers(valid)
+        # The walk: every decision, in the file's order, against the states (no query).
+        for position, parsed_paper in enumerate(valid, start=1):
+            state, outcome = self._paper(parsed_paper)
             if outcome is None:
                 continue
-            entry = self._entry(digest, paper, position, parsed_paper.line, old_entries, outcome)
-            kept_entry_ids.add(entry.pk)
-            self._fill_paper(paper, parsed_paper, entry, outcome)
+            entry = self._entry(state, position, parsed_paper.line, outcome)
+            self._fill_paper(state, parsed_paper, entry, outcome)
             for related_position, related in enumerate(parsed_paper.related, start=1):
-                self._related(paper, entry, related, related_position)
+                self._related(state, entry, related, related_position)
+        self._save_rows(digest)
         self._sync_summaries(digest)
-        still_there = self._drop_stale(digest, old_entries, kept_entry_ids)
-        refresh_papers(set(self.outcomes) | still_there)
+        still_there = self._drop_stale(digest)
+        refresh_papers(self._changed_paper_ids() | still_there)
         self._finish(digest)
 
     def _lock_keys(self, source_slug: str) -> list[str]:
@@ -176,7 +309,7 @@ class _DigestWriter:
             f"sha:{self.result.checksum}",
         }
         for item in [*self.parsed.papers, *(r for p in self.parsed.papers for r in p.related)]:
-            keys.update(paper_keys(match_key(item.title), item.arxiv_id))
+            keys.update(paper_keys(self.key(item.title), item.arxiv_id))
         return sorted(keys)
 
     def _digest(self, source: Source) -> Digest:
@@ -185,6 +318,7 @@ class _DigestWriter:
             or Digest.objects.filter(source=source, name=self.result.name).first()
             or Digest(source=source, name=self.result.name)
         )
+        self.digest_existed = digest.pk is not None
         digest.checksum = self.result.checksum
         digest.title = self.parsed.title[: Digest._meta.get_field("title").max_length]
         digest.url = (
@@ -200,7 +334,7 @@ class _DigestWriter:
     def _valid_papers(self) -> list[ParsedPaper]:
         valid = []
         for parsed_paper in self.parsed.papers:
-            if not match_key(parsed_paper.title) or len(parsed_paper.title) > _MAX_TITLE:
+            if not self.key(parsed_paper.title) or len(parsed_paper.title) > _MAX_TITLE:
                 self.result.warnings.append(
                     f"line {parsed_paper.line}: skipped an entry whose title is empty or longer than "
                     f"{_MAX_TITLE} characters"
@@ -209,83 +343,145 @@ class _DigestWriter:
             valid.append(parsed_paper)
         return valid
 
-    def _authors(self) -> dict[str, Author]:
-        names = {
-            name for paper in self.parsed.papers for name in paper.authors if 0 < len(name) <= _MAX_AUTHOR
-        }
-        Author.objects.bulk_create(
-            [Author(name=name, name_key=match_key(name)) for name in sorted(names)], ignore_conflicts=True
+    def _authors(self) -> dict[str, int]:
+        """Author ids by name, creating the names not seen before."""
+        names = sorted(
+            {name for paper in self.parsed.papers for name in paper.authors if 0 < len(name) <= _MAX_AUTHOR}
         )
-        return {author.name: author for author in Author.objects.filter(name__in=names)}
+        return _ids_by(Author, "name", names, lambda new: {"name_key": [match_key(name) for name in new]})
 
-    def _categories(self) -> dict[str, Category]:
-        codes = {code for paper in self.parsed.papers for code in paper.categories if code}
-        Category.objects.bulk_create(
-            [Category(code=code, name=ARXIV_CATEGORY_NAMES.get(code, "")) for code in sorted(codes)],
-            ignore_conflicts=True,
+    def _categories(self) -> dict[str, int]:
+        """Category ids by code, creating the codes not seen before (named when arXiv has a name)."""
+        codes = sorted({code for paper in self.parsed.papers for code in paper.categories if code})
+        return _ids_by(
+            Category, "code", codes, lambda new: {"name": [ARXIV_CATEGORY_NAMES.get(c, "") for c in new]}
         )
-        return {category.code: category for category in Category.objects.filter(code__in=codes)}
+
+    # -- what exists already: a fixed number of queries, whatever the file's length ----------------------
+
+    def _load_papers(self, valid: list[ParsedPaper]) -> None:
+        """Every row the walk may match (by arXiv id, by title, through a merge redirect) and what it
+        already has (authors, categories, links, this source's scores, relations among them)."""
+        items: list[ParsedPaper | ParsedRelated] = [*valid, *(r for p in valid for r in p.related)]
+        arxiv_ids = {item.arxiv_id for item in items if item.arxiv_id}
+        title_keys = {self.key(item.title) for item in items}
+        matches = AnyOf("arxiv_id", arxiv_ids) | AnyOf("title_key", title_keys)
+        rows = Paper.objects.filter(matches).order_by().values_list("pk", *_PAPER_FIELDS)
+        papers = {pk: _PaperRow(*fields, pk=pk) for pk, *fields in rows}
+        # A merged-away paper's arXiv id or slug redirects to the paper it was merged into; an item
+        # whose arXiv id a loaded row has always matches that row, so it needs no redirect.
+        loaded_ids = {paper.arxiv_id for paper in papers.values() if paper.arxiv_id}
+        old_keys = set()
+        for item in items:
+            if item.arxiv_id not in loaded_ids:
+                old_keys.update(key for key in (item.arxiv_id, self.slug(item.title)) if key)
+        redirects = PaperRedirect.objects.filter(AnyOf("old_key", old_keys)).order_by("pk")
+        found = list(
+            redirects.values_list("pk", "old_key", "paper_id", *(f"paper__{f}" for f in _PAPER_FIELDS))
+        )
+        for _, _, paper_id, *fields in found:
+            papers.setdefault(paper_id, _PaperRow(*fields, pk=paper_id))
+        states = {pk: self._add_state(paper, exists=True) for pk, paper in sorted(papers.items())}
+        for pk, old_key, paper_id, *_ in found:
+            self.redirects[old_key].append((pk, states[paper_id]))
+        if not states:
+            return
+        ids = list(states)
+        authorships = Authorship.objects.filter(AnyOf("paper_id", ids)).order_by("paper_id", "position")
+        for paper_id, name in authorships.values_list("paper_id", "author__name"):
+            states[paper_id].author_names.append(name)
+        categories = Paper.categories.through.objects.filter(AnyOf("paper_id", ids))
+        for paper_id, code in categories.values_list("paper_id", "category__code"):
+            states[paper_id].category_codes.add(code)
+        for paper_id, url in PaperLink.objects.filter(AnyOf("paper_id", ids)).values_list("paper_id", "url"):
+            states[paper_id].link_urls.add(url)
+        for score in Score.objects.filter(AnyOf("paper_id", ids), source=self.source):
+            states[score.paper_id].scores[score.kind] = score
+        for relation in RelatedPaper.objects.filter(AnyOf("paper_id", ids), AnyOf("related_id", ids)):
+            pair = (states[relation.paper_id], states[relation.related_id])
+            self.relations[pair] = _RelationState(relation, None, exists=True)
+
+    def _add_state(self, paper: _PaperRow, exists: bool) -> _PaperState:
+        order = paper.pk if exists else _NEW_ORDER + len(self.new_papers)
+        state = _PaperState(paper, order, exists)
+        if paper.arxiv_id:
+            self.by_arxiv[paper.arxiv_id] = state
+        self.by_title[paper.title_key].append(state)
+        return state
 
     # -- one paper -------------------------------------------------------------------------------------
 
-    def _match(self, title: str, arxiv_id: str | None) -> tuple[Paper | None, str | None]:
+    def _match(self, title: str, arxiv_id: str | None) -> tuple[_PaperState | None, str | None]:
+        """As queries would answer at this point of the walk (rows loaded plus papers created so far)."""
+        candidates = self.by_title.get(self.key(title), [])
         if arxiv_id:
-            paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-            if paper:
-                return paper, "arxiv_id"
+            state = self.by_arxiv.get(arxiv_id)
+            if state:
+                return state, "arxiv_id"
             # The same title with another arXiv id is another paper (or version) and stays apart.
-            paper = Paper.objects.filter(title_key=match_key(title), arxiv_id__isnull=True).first()
+            state = next((s for s in candidates if not s.paper.arxiv_id), None)
         else:
-            paper = Paper.objects.filter(title_key=match_key(title)).order_by("arxiv_id", "pk").first()
-        if paper:
-            return paper, "title"
+            # Papers with an arXiv id first (the lowest id), then the oldest row.
+            state = min(
+                candidates,
+                key=lambda s: (s.paper.arxiv_id is None, s.paper.arxiv_id or "", s.order),
+                default=None,
+            )
+        if state:
+            return state, "title"
+        if not self.redirects:
+            return None, None
         # A paper an editor merged into another: its old arXiv id or slug now redirects there.
-        old_keys = [key for key in (arxiv_id, paper_slug(title, None)) if key]
-        redirect = PaperRedirect.objects.filter(old_key__in=old_keys).select_related("paper").first()
-        return (redirect.paper, "merged") if redirect else (None, None)
+        keys = [key for key in (arxiv_id, self.slug(title)) if key]
+        found = [found for key in keys for found in self.redirects.get(key, [])]
+        return (min(found, key=lambda item: item[0])[1], "merged") if found else (None, None)
 
     def _paper(self, parsed: ParsedPaper | ParsedRelated, related: bool = False):
-        """The paper row for a parsed entry or related paper, and its outcome; ``None`` as the outcome
-        for a paper this digest already listed as an entry."""
-        paper, matched_by = self._match(parsed.title, parsed.arxiv_id)
-        if paper is None:
-            paper = Paper(
+        """The state of a parsed entry's or related paper's row, and its outcome; ``None`` as the
+        outcome for a paper this digest already listed as an entry."""
+        state, matched_by = self._match(parsed.title, parsed.arxiv_id)
+        if state is None:
+            arxiv_id = parsed.arxiv_id or None
+            paper = _PaperRow(
                 title=parsed.title,
-                arxiv_id=parsed.arxiv_id,
+                title_key=self.key(parsed.title),
+                arxiv_id=arxiv_id,
+                slug=paper_slug(parsed.title, arxiv_id),
                 published=parsed.published,
                 abstract=getattr(parsed, "abstract", ""),
             )
-            paper.save()
-            outcome = PaperOutcome(
-                parsed.title, parsed.arxiv_id, CREATED, None, ["new paper"], related, paper.pk
-            )
-        elif paper.pk in self.outcomes:
-            if not related and paper.pk in self.entry_papers:
+            state = self._add_state(paper, exists=False)
+            self.new_papers.append(state)
+            outcome = PaperOutcome(parsed.title, parsed.arxiv_id, CREATED, None, ["new paper"], related)
+        elif state in self.outcomes:
+            if not related and state in self.entry_papers:
                 self.result.warnings.append(
                     f"line {parsed.line}: {parsed.title!r} appears twice in this digest; "
                     "the second occurrence was skipped"
                 )
-                return paper, None
-            outcome = self.outcomes[paper.pk]
+                return state, None
+            outcome = self.outcomes[state]
         else:
+            paper = state.paper
             outcome = PaperOutcome(paper.title, paper.arxiv_id, UNCHANGED, matched_by, [], related, paper.pk)
-        if paper.pk not in self.outcomes:
-            self.outcomes[paper.pk] = outcome
+        if state not in self.outcomes:
+            self.outcomes[state] = outcome
             self.result.papers.append(outcome)
         if not related:
-            self.entry_papers.add(paper.pk)
+            self.entry_papers.add(state)
             outcome.related = False
-        self._enrich_fields(paper, parsed, outcome)
-        return paper, outcome
+        self._enrich_fields(state, parsed, outcome)
+        return state, outcome
 
     def _enrich_fields(
-        self, paper: Paper, parsed: ParsedPaper | ParsedRelated, outcome: PaperOutcome
+        self, state: _PaperState, parsed: ParsedPaper | ParsedRelated, outcome: PaperOutcome
     ) -> None:
         """Fill what the row lacks; where both have a value, keep a choice that does not depend on the
         order digests arrive in (earliest date, longest abstract)."""
-        changed = []
+        paper, changed = state.paper, []
         if parsed.arxiv_id and not paper.arxiv_id:
             paper.arxiv_id = parsed.arxiv_id
+            self.by_arxiv[paper.arxiv_id] = state
             changed.append("arxiv id")
         if parsed.published and (paper.published is None or parsed.published < paper.published):
             paper.published = parsed.published
@@ -295,163 +491,224 @@ class _DigestWriter:
             paper.abstract = abstract
             changed.append("English abstract")
         if changed:
-            paper.save(update_fields=["arxiv_id", "published", "abstract", "updated_at"])
+            state.fields_changed = state.exists
             outcome.changes.extend(changed)
 
-    def _entry(self, digest, paper, position, line, old_entries, outcome) -> DigestEntry:
-        entry = old_entries.get(paper.pk)
+    def _entry(self, state: _PaperState, position: int, line: int, outcome: PaperOutcome) -> _EntryState:
+        entry = self.old_entries.get(state.paper.pk) if state.exists else None
         if entry is None:
             outcome.changes.append("listed in this digest")
-            return DigestEntry.objects.create(digest=digest, paper=paper, position=position, line=line)
-        if (entry.position, entry.line) != (position, line):
-            entry.position, entry.line = position, line
-            entry.save(update_fields=["position", "line"])
-        return entry
+            entry_state = _EntryState(None, state, position, line, exists=False)
+        else:
+            moved = (entry.position, entry.line) != (position, line)
+            entry_state = _EntryState(entry.pk, state, position, line, exists=True, moved=moved)
+        self.entries.append(entry_state)
+        return entry_state
 
     def _fill_paper(
-        self, paper: Paper, parsed: ParsedPaper, entry: DigestEntry, outcome: PaperOutcome
+        self, state: _PaperState, parsed: ParsedPaper, entry: _EntryState, outcome: PaperOutcome
     ) -> None:
-        self._set_authors(paper, parsed, outcome)
-        self._add_categories(paper, parsed, outcome)
-        self._add_links(paper, parsed, entry, outcome)
-        self._set_scores(paper, parsed, entry, outcome)
+        self._set_authors(state, parsed, outcome)
+        self._add_categories(state, parsed, outcome)
+        self._add_links(state, parsed, entry, outcome)
+        self._set_scores(state, parsed, entry, outcome)
         for summary in parsed.summaries:
-            self._want_summary(entry, paper, summary.language, summary.kind, summary.text)
+            self._want_summary(entry, state, summary.language, summary.kind, summary.text)
 
-    def _set_authors(self, paper: Paper, parsed: ParsedPaper, outcome: PaperOutcome) -> None:
+    def _set_authors(self, state: _PaperState, parsed: ParsedPaper, outcome: PaperOutcome) -> None:
         names = [name for name in parsed.authors if name in self.authors]
-        current = list(paper.authorships.order_by("position").values_list("author__name", flat=True))
+        current = state.author_names
         # The fuller list wins (more names, then longer names: "Albert Gu" over "A Gu"), whatever the order.
         if not names or (len(names), sum(map(len, names))) <= (len(current), sum(map(len, current))):
             return
-        paper.authorships.all().delete()
-        Authorship.objects.bulk_create(
-            Authorship(paper=paper, author=self.authors[name], position=position)
-            for position, name in enumerate(names, start=1)
-        )
+        state.author_names = names
+        state.new_authors = [self.authors[name] for name in names]
         if outcome.state != CREATED:
             outcome.changes.append("authors")
 
-    def _add_categories(self, paper: Paper, parsed: ParsedPaper, outcome: PaperOutcome) -> None:
-        wanted = {self.categories[code] for code in parsed.categories if code in self.categories}
-        if not wanted:
-            return
-        have = set(paper.categories.values_list("code", flat=True))
-        new = [category for category in wanted if category.code not in have]
+    def _add_categories(self, state: _PaperState, parsed: ParsedPaper, outcome: PaperOutcome) -> None:
+        wanted = {code for code in parsed.categories if code in self.categories}
+        new = sorted(wanted - state.category_codes)
         if new:
-            paper.categories.add(*new)
+            state.category_codes.update(new)
+            state.new_categories.extend(self.categories[code] for code in new)
             if outcome.state != CREATED:
-                outcome.changes.append("categories " + ", ".join(sorted(c.code for c in new)))
+                outcome.changes.append("categories " + ", ".join(new))
 
     def _add_links(
-        self, paper: Paper, parsed: ParsedPaper, entry: DigestEntry, outcome: PaperOutcome
+        self, state: _PaperState, parsed: ParsedPaper, entry: _EntryState, outcome: PaperOutcome
     ) -> None:
         links = {link.url: link.kind for link in parsed.links if len(link.url) <= _MAX_URL}
-        if not links:
-            return
-        have = set(paper.links.filter(url__in=links).values_list("url", flat=True))
-        new = [
-            PaperLink(paper=paper, entry=entry, url=url, kind=kind)
-            for url, kind in links.items()
-            if url not in have
-        ]
+        new = [(url, kind) for url, kind in links.items() if url not in state.link_urls]
         if new:
-            PaperLink.objects.bulk_create(new, ignore_conflicts=True)
+            state.link_urls.update(url for url, _ in new)
+            self.new_links.extend((state, entry, url, kind) for url, kind in new)
             if outcome.state != CREATED:
                 outcome.changes.append(f"{len(new)} new link{'s' if len(new) > 1 else ''}")
 
     def _set_scores(
-        self, paper: Paper, parsed: ParsedPaper, entry: DigestEntry, outcome: PaperOutcome
+        self, state: _PaperState, parsed: ParsedPaper, entry: _EntryState, outcome: PaperOutcome
     ) -> None:
         for kind, value in parsed.scores.items():
-            score, created = Score.objects.get_or_create(
-                paper=paper, source=self.source, kind=kind, defaults={"value": value, "entry": entry}
-            )
+            score = state.scores.get(kind)
+            created = score is None
+            if created:
+                score = state.scores[kind] = Score(source=self.source, kind=kind, value=value)
             changed = not created and score.value != value
-            if changed:
-                score.value, score.entry = value, entry
-                score.save(update_fields=["value", "entry"])
-            if (created or changed) and outcome.state != CREATED:
-                outcome.changes.append(f"score {kind}")
+            if created or changed:
+                score.value = value
+                self.scores_to_save[id(score)] = (score, state, entry)
+                if outcome.state != CREATED:
+                    outcome.changes.append(f"score {kind}")
 
-    def _related(self, paper: Paper, entry: DigestEntry, parsed: ParsedRelated, position: int) -> None:
-        if not match_key(parsed.title) or len(parsed.title) > _MAX_TITLE:
+    def _related(self, state: _PaperState, entry: _EntryState, parsed: ParsedRelated, position: int) -> None:
+        paper = state.paper
+        if not self.key(parsed.title) or len(parsed.title) > _MAX_TITLE:
             self.result.warnings.append(f"skipped a related paper of {paper.title!r} with an unusable title")
             return
         related, _ = self._paper(parsed, related=True)
-        if related.pk == paper.pk:
+        if related is state:
             self.result.warnings.append(f"{paper.title!r} lists itself as related; skipped")
             return
-        relation, created = RelatedPaper.objects.get_or_create(
-            paper=paper,
-            related=related,
-            defaults={"entry": entry, "score": parsed.score, "position": position},
-        )
-        if not created and (relation.score, relation.position, relation.entry_id) != (
-            parsed.score,
-            position,
-            entry.pk,
-        ):
-            relation.score, relation.position, relation.entry = parsed.score, position, entry
-            relation.save(update_fields=["score", "position", "entry"])
-        if created:
-            self.outcomes[paper.pk].changes.append(f"related paper {related.title!r}")
-        self.wanted_related.add((paper.pk, related.pk))
+        relation = self.relations.get((state, related))
+        if relation is None:
+            relation = _RelationState(
+                RelatedPaper(score=parsed.score, position=position), entry, exists=False, changed=True
+            )
+            self.relations[(state, related)] = relation
+            self.outcomes[state].changes.append(f"related paper {related.paper.title!r}")
+        else:
+            row = relation.relation
+            same_entry = (
+                relation.entry is entry
+                if relation.entry is not None
+                else entry.exists and row.entry_id == entry.pk
+            )
+            if (row.score, row.position) != (parsed.score, position) or not same_entry:
+                row.score, row.position = parsed.score, position
+                relation.entry, relation.changed = entry, True
+        self.wanted_related.add((state, related))
         for summary in parsed.summaries:
             self._want_summary(entry, related, summary.language, summary.kind, summary.text)
 
-    def _want_summary(self, entry: DigestEntry, paper: Paper, language: str, kind: str, text: str) -> None:
+    def _want_summary(
+        self, entry: _EntryState, state: _PaperState, language: str, kind: str, text: str
+    ) -> None:
         text = text.strip()
         if not text:
             return
-        key = (entry.pk, paper.pk, language, kind)
+        key = (entry, state, language, kind)
         # One entry giving two texts of one kind and language: keep both, in order.
         self.wanted_summaries[key] = (
             f"{self.wanted_summaries[key]}\n\n{text}" if key in self.wanted_summaries else text
         )
 
+    # -- writing what the walk decided: a few statements per table ---------------------------------------
+
+    def _save_rows(self, digest: Digest) -> None:
+        now = timezone.now()
+        history = (self.user or Paper.history.model.get_default_history_user(None), self.reason)
+        new = [state.paper for state in self.new_papers]
+        slugs = _insert(
+            Paper,
+            {name: [getattr(paper, name) for paper in new] for name in _PAPER_FIELDS},
+            returning=("slug", "id"),
+            history=history,
+        )
+        ids = dict(slugs)
+        for state in self.new_papers:
+            state.paper.pk = ids[state.paper.slug]
+            self.outcomes[state].paper_id = state.paper.pk
+        changed = [state.paper for state in self.outcomes if state.fields_changed]
+        for paper in changed:
+            paper.updated_at = now
+        _update(Paper, ["arxiv_id", "published", "abstract", "updated_at"], changed, history=history)
+        self.state_by_pk = {state.paper.pk: state for state in self.outcomes}
+
+        new_entries = [entry for entry in self.entries if not entry.exists]
+        rows = [(digest.pk, e.paper.paper.pk, e.position, e.line) for e in new_entries]
+        entry_ids = dict(
+            _insert(
+                DigestEntry,
+                _columns(("digest", "paper", "position", "line"), rows),
+                returning=("paper_id", "id"),
+            )
+        )
+        for entry in new_entries:
+            entry.pk = entry_ids[entry.paper.paper.pk]
+        _update(DigestEntry, ["position", "line"], [e for e in self.entries if e.moved])
+
+        replaced = [state for state in self.outcomes if state.new_authors is not None]
+        if any(state.exists for state in replaced):
+            Authorship.objects.filter(AnyOf("paper_id", [s.paper.pk for s in replaced if s.exists])).delete()
+        rows = [
+            (state.paper.pk, author, position)
+            for state in replaced
+            for position, author in enumerate(state.new_authors, start=1)
+        ]
+        _insert(Authorship, _columns(("paper", "author", "position"), rows))
+        rows = [(state.paper.pk, category) for state in self.outcomes for category in state.new_categories]
+        _insert(Paper.categories.through, _columns(("paper", "category"), rows))
+        rows = [(state.paper.pk, entry.pk, url, kind) for state, entry, url, kind in self.new_links]
+        # (paper, url) is unique: a link another transaction added meanwhile is not an error.
+        _insert(PaperLink, _columns(("paper", "entry", "url", "kind"), rows), conflicts="DO NOTHING")
+
+        scores = []
+        for score, state, entry in self.scores_to_save.values():
+            score.paper_id, score.entry_id = state.paper.pk, entry.pk
+            scores.append(score)
+        rows = [(s.paper_id, s.source_id, s.entry_id, s.kind, s.value) for s in scores if s.pk is None]
+        _insert(Score, _columns(("paper", "source", "entry", "kind", "value"), rows))
+        _update(Score, ["value", "entry"], [score for score in scores if score.pk is not None])
+
+        for (paper, related), relation in self.relations.items():
+            if relation.changed:
+                row, entry = relation.relation, relation.entry
+                row.paper_id, row.related_id, row.entry_id = paper.paper.pk, related.paper.pk, entry.pk
+        relations = [r.relation for r in self.relations.values() if r.changed]
+        rows = [(r.paper_id, r.related_id, r.entry_id, r.position, r.score) for r in relations if not r.pk]
+        _insert(RelatedPaper, _columns(("paper", "related", "entry", "position", "score"), rows))
+        _update(RelatedPaper, ["score", "position", "entry"], [r for r in relations if r.pk])
+
     # -- summaries, stale rows and counts ---------------------------------------------------------------
 
     def _sync_summaries(self, digest: Digest) -> None:
+        wanted = {
+            (entry.pk, state.paper.pk, language, kind): text
+            for (entry, state, language, kind), text in self.wanted_summaries.items()
+        }
+        rows = Summary.objects.filter(entry__digest=digest).order_by().values_list(*_SUMMARY_FIELDS)
         existing = {
-            (s.entry_id, s.paper_id, s.language, s.kind): s
-            for s in Summary.objects.filter(entry__digest=digest).select_related("entry")
+            (s.entry_id, s.paper_id, s.language, s.kind): s for s in (_SummaryRow(*row) for row in rows)
         }
         added: dict[int, set[str]] = defaultdict(set)
-        to_create, to_update, corrected, lost = [], [], [], []
-        for key, text in self.wanted_summaries.items():
+        added_count: Counter[int] = Counter()
+        to_create: list[tuple[int, int, str, str, str]] = []
+        to_update, corrected, lost = [], [], []
+        for key, text in wanted.items():
             entry_id, paper_id, language, kind = key
             summary = existing.pop(key, None)
             if summary is None:
-                to_create.append(
-                    Summary(entry_id=entry_id, paper_id=paper_id, language=language, kind=kind, text=text)
-                )
+                to_create.append((entry_id, paper_id, language, kind, text))
                 added[paper_id].add(language)
+                added_count[paper_id] += 1
             elif summary.text != text and summary.edited_by_editor:
                 corrected.append((summary, "the digest's text differs"))
             elif summary.text != text:
-                summary.text = text
-                to_update.append(summary)
+                to_update.append(summary._replace(text=text))
         # With history records, so that an editor's first correction shows the imported text before it.
-        reason = f"imported from {self.result.name}"[:100]
-        bulk_create_with_history(to_create, Summary, default_user=self.user, default_change_reason=reason)
-        if to_update:
-            now = timezone.now()
-            for summary in to_update:
-                summary.updated_at = now
-            bulk_update_with_history(
-                to_update,
-                Summary,
-                ["text", "updated_at"],
-                default_user=self.user,
-                default_change_reason=reason,
-            )
+        history = (self.user or Summary.history.model.get_default_history_user(None), self.reason)
+        _insert(Summary, _columns(("entry", "paper", "language", "kind", "text"), to_create), history=history)
+        now = timezone.now()
+        to_update = [summary._replace(updated_at=now) for summary in to_update]
+        _update(Summary, ["text", "updated_at"], to_update, history=history)
         gone = []
+        entry_paper_ids = {state.paper.pk for state in self.entry_papers}
         for summary in existing.values():
             if not summary.edited_by_editor:
                 gone.append(summary)
                 continue
-            if summary.entry.paper_id in self.entry_papers:
+            if summary.entry_paper_id in entry_paper_ids:
                 corrected.append((summary, "the digest no longer has this text"))
                 continue
             if not self._paper_stays(summary.paper_id, digest):  # deleted with its paper by _drop_stale
@@ -459,30 +716,38 @@ class _DigestWriter:
                 lost.append(summary)
                 continue
             # Its entry leaves the digest (_drop_stale): the correction stays, as an editor's own text.
-            summary.entry = None
-            summary.save(update_fields=["entry", "updated_at"])
+            detached = Summary.objects.get(pk=summary.pk)
+            detached.entry = None
+            detached.save(update_fields=["entry", "updated_at"])
             corrected.append((summary, "the digest no longer lists the paper; kept as an editor's text"))
-        Summary.objects.filter(pk__in=[s.pk for s in gone]).delete()
+        _delete(Summary, [summary.pk for summary in gone], history=history)
         self._report_corrections(corrected, lost)
         for paper_id, languages in added.items():
-            outcome = self.outcomes[paper_id]
+            outcome = self.outcomes[self.state_by_pk[paper_id]]
             if outcome.state != CREATED:
-                count = sum(1 for s in to_create if s.paper_id == paper_id)
+                count = added_count[paper_id]
                 outcome.changes.append(
                     f"{count} new summar{'ies' if count > 1 else 'y'} ({', '.join(sorted(languages))})"
                 )
         for summary in to_update:
-            self.outcomes[summary.paper_id].changes.append(f"{summary.language} {summary.kind} text changed")
+            self.outcomes[self.state_by_pk[summary.paper_id]].changes.append(
+                f"{summary.language} {summary.kind} text changed"
+            )
         for summary in gone:
-            if summary.paper_id in self.outcomes:
-                self.outcomes[summary.paper_id].changes.append(f"{summary.language} {summary.kind} removed")
+            if summary.paper_id in self.state_by_pk:
+                self.outcomes[self.state_by_pk[summary.paper_id]].changes.append(
+                    f"{summary.language} {summary.kind} removed"
+                )
         self.result.summaries_created = len(to_create)
         self.result.summaries_updated = len(to_update)
         self.result.summaries_deleted = len(gone)
 
     def _paper_stays(self, paper_id: int, digest: Digest) -> bool:
         """Whether a paper is still referred to after this import (else _drop_stale deletes it)."""
-        if paper_id in self.entry_papers or any(related == paper_id for _, related in self.wanted_related):
+        state = self.state_by_pk.get(paper_id)
+        if state is not None and (
+            state in self.entry_papers or any(related is state for _, related in self.wanted_related)
+        ):
             return True
         elsewhere = RelatedPaper.objects.filter(related_id=paper_id).exclude(entry__digest=digest)
         return (
@@ -495,7 +760,7 @@ class _DigestWriter:
         the difference is reported instead, so the preview shows it. Only a paper that no digest lists
         any more takes its corrections with it, and that is reported too."""
         papers = {s.paper_id for s, _ in corrected} | {s.paper_id for s in lost}
-        titles = dict(Paper.objects.filter(pk__in=papers).values_list("pk", "title"))
+        titles = dict(Paper.objects.filter(pk__in=papers).values_list("pk", "title")) if papers else {}
 
         def name(summary: Summary) -> str:
             return f"the {summary.language} {summary.kind.replace('_', ' ')} of {titles[summary.paper_id]!r}"
@@ -508,24 +773,41 @@ class _DigestWriter:
             )
         self.result.corrections_kept = len(corrected)
 
-    def _drop_stale(self, digest: Digest, old_entries: dict[int, DigestEntry], kept: set[int]) -> set[int]:
+    def _drop_stale(self, digest: Digest) -> set[int]:
         """A corrected file may drop papers: their entries (and the summaries and relations they
         brought) go, and so do papers nothing else refers to any more. Returns the ids of the papers
         that lost something here but remain."""
+        if not self.digest_existed:
+            return set()  # a new digest has nothing of its own to drop
+        wanted = {(paper.paper.pk, related.paper.pk) for paper, related in self.wanted_related}
         relations = RelatedPaper.objects.filter(entry__digest=digest).values_list(
             "pk", "paper_id", "related_id"
         )
         stale_relations = [
-            (pk, related) for pk, paper, related in relations if (paper, related) not in self.wanted_related
+            (pk, related) for pk, paper, related in relations if (paper, related) not in wanted
         ]
         candidates = {related for _, related in stale_relations}
-        RelatedPaper.objects.filter(pk__in=[pk for pk, _ in stale_relations]).delete()
-        stale_entries = [entry for entry in old_entries.values() if entry.pk not in kept]
+        if stale_relations:
+            RelatedPaper.objects.filter(pk__in=[pk for pk, _ in stale_relations]).delete()
+        kept = {entry.pk for entry in self.entries if entry.exists}
+        stale_entries = [entry for entry in self.old_entries.values() if entry.pk not in kept]
         candidates |= {entry.paper_id for entry in stale_entries}
-        DigestEntry.objects.filter(pk__in=[entry.pk for entry in stale_entries]).delete()
-        if candidates:
-            Paper.objects.filter(pk__in=candidates, entries__isnull=True, related_from__isnull=True).delete()
+        if stale_entries:
+            DigestEntry.objects.filter(pk__in=[entry.pk for entry in stale_entries]).delete()
+        if not candidates:
+            return set()
+        Paper.objects.filter(pk__in=candidates, entries__isnull=True, related_from__isnull=True).delete()
         return set(Paper.objects.filter(pk__in=candidates).values_list("pk", flat=True))
+
+    def _changed_paper_ids(self) -> set[int]:
+        """Papers whose rows this import changed, so whose derived columns need a refresh: every change
+        to what they are built from (fields, authors, categories, entries, summaries, code links,
+        scores) is named in the outcome, and new papers have none yet."""
+        return {
+            state.paper.pk
+            for state, outcome in self.outcomes.items()
+            if outcome.state == CREATED or outcome.changes
+        }
 
     def _finish(self, digest: Digest) -> None:
         for outcome in self.result.papers:
@@ -541,3 +823,169 @@ class _DigestWriter:
         digest.imported_by = self.user
         digest.imported_at = timezone.now()
         digest.save()
+
+
+_NEW_ORDER = 1 << 62  # sorts papers still to create after every existing row, in creation order
+
+
+# -- set-based SQL ------------------------------------------------------------------------------------------
+# One statement per table and kind of change, however long the file: each column travels as one array
+# parameter (in binary, apart from the SQL text) and PostgreSQL unnests the arrays into rows. Django's
+# bulk_create builds a model instance per row and quotes every value into the SQL text; for thousands
+# of rows that, not the database, was most of an import's time.
+
+_HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type", "history_user")
+
+
+def _columns(names: tuple[str, ...], rows: list[tuple]) -> dict[str, list]:
+    """Row tuples as one list per field name."""
+    return {name: [row[index] for row in rows] for index, name in enumerate(names)}
+
+
+def _array_type(field) -> str:
+    """The array type a column's values travel in (``varchar(500)`` -> ``varchar[]``: the column checks
+    the length)."""
+    target = field.target_field if field.is_relation else field
+    return target.db_type(connection).split("(")[0] + "[]"
+
+
+# Fields whose Python values psycopg takes as they are (get_db_prep_save would only check them, one call
+# per value); values of any other field go through the field.
+_PLAIN_FIELDS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "FloatField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def _prepared(field, values: list) -> list:
+    if field.get_internal_type() in _PLAIN_FIELDS:
+        return values
+    return [field.get_db_prep_save(value, connection) for value in values]
+
+
+def _history_sql(model, rows: str, history_type: str) -> str:
+    """An INSERT of one django-simple-history record per row of ``rows`` (a CTE of ``model``'s rows),
+    with the date, reason and user as the three parameters it leaves open."""
+    record = model.history.model
+    tracked = [field.column for field in record.tracked_fields]
+    expected = {*tracked, *(record._meta.get_field(name).column for name in _HISTORY_FIELDS)}
+    if {field.column for field in record._meta.concrete_fields} != expected:
+        raise RuntimeError(f"{record.__name__} has columns the importer does not fill")
+    quote = connection.ops.quote_name
+    columns = ", ".join(map(quote, tracked))
+    return (
+        f"INSERT INTO {quote(record._meta.db_table)} ({columns}, history_date, history_change_reason,"
+        f" history_type, history_user_id) SELECT {columns}, %s, %s, '{history_type}', %s FROM {rows}"
+    )
+
+
+def _history_params(history: tuple) -> list:
+    user, reason = history
+    return [timezone.now(), reason, user.pk if user is not None else None]
+
+
+def _insert(
+    model, columns: dict[str, list], *, returning: tuple[str, ...] = (), conflicts: str = "", history=None
+) -> list[tuple]:
+    """INSERT the rows given as one list per field; every other field gets its default (now for
+    auto_now fields), as bulk_create would. ``history`` = (user, reason) adds a "+" record per row
+    in the same statement. Returns the ``returning`` columns of the rows written."""
+    count = len(next(iter(columns.values())))
+    if not count:
+        return []
+    meta, quote, now = model._meta, connection.ops.quote_name, timezone.now()
+    given = [meta.get_field(name) for name in columns]
+    defaults = {
+        field: now
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        else field.get_default()
+        for field in meta.concrete_fields
+        if not field.primary_key and field not in given
+    }
+    names = ", ".join(quote(field.column) for field in [*given, *defaults])
+    aliases = [f"c{index}" for index in range(len(given))]
+    values = ", ".join(
+        [*(f"d.{alias}" for alias in aliases), *(f"%s::{f.db_type(connection)}" for f in defaults)]
+    )
+    arrays = ", ".join(f"%b::{_array_type(field)}" for field in given)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {values}"
+        f" FROM unnest({arrays}) AS d({', '.join(aliases)}) {conflicts and f'ON CONFLICT {conflicts}'}"
+    )
+    params = [field.get_db_prep_save(value, connection) for field, value in defaults.items()]
+    params += [_prepared(field, columns[field.name]) for field in given]
+    wanted = ", ".join(map(quote, returning))
+    if history:
+        records = _history_sql(model, "new", "+")
+        sql = (
+            f"WITH new AS ({sql} RETURNING *), records AS ({records}) SELECT {wanted or 'count(*)'} FROM new"
+        )
+        params += _history_params(history)
+    elif returning:
+        sql += f" RETURNING {wanted}"
+    with array_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if returning else []
+
+
+def _ids_by(model, key: str, values: list, other_columns: Callable[[list], dict[str, list]]) -> dict:
+    """Ids by ``key`` (a unique field) of the rows with those values, inserting the missing ones
+    (``other_columns`` gives their other fields): one query when all exist, two or three otherwise."""
+    ids = dict(model.objects.filter(AnyOf(key, values)).values_list(key, "id"))
+    missing = [value for value in values if value not in ids]
+    if missing:
+        columns = {key: missing, **other_columns(missing)}
+        ids.update(_insert(model, columns, returning=(key, "id"), conflicts="DO NOTHING"))
+        if len(ids) < len(values):  # another transaction inserted some of them meanwhile
+            ids.update(model.objects.filter(AnyOf(key, missing)).values_list(key, "id"))
+    return ids
+
+
+def _delete(model, pks: list[int], *, history) -> None:
+    """DELETE rows by id, with a "-" history record each (what the ORM's delete does one row at a time).
+    Only for models nothing else points to."""
+    if not pks:
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    gone = f"DELETE FROM {table} WHERE {pk} = ANY(%b::bigint[]) RETURNING *"
+    sql = f"WITH gone AS ({gone}) {_history_sql(model, 'gone', '-')}"
+    with array_cursor() as cursor:
+        cursor.execute(sql, [pks, *_history_params(history)])
+
+
+def _update(model, fields: list[str], objs: list, *, history=None) -> None:
+    """One ``UPDATE … FROM unnest(arrays)`` for all ``objs`` (Django's bulk_update builds a CASE per
+    column whose cost grows with the square of the rows). ``history`` adds a "~" record per row."""
+    if not objs:
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    pk = meta.pk
+    aliases = [f"c{index}" for index in range(len(columns))]
+    assignments = ", ".join(f"{quote(column.column)} = d.c{index}" for index, column in enumerate(columns))
+    arrays = ", ".join(f"%b::{_array_type(field)}" for field in [pk, *columns])
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments}"
+        f" FROM unnest({arrays}) AS d(id, {', '.join(aliases)}) WHERE t.{quote(pk.column)} = d.id"
+    )
+    params = [[obj.pk for obj in objs]]
+    params += [_prepared(column, [getattr(obj, column.attname) for obj in objs]) for column in columns]
+    if history:
+        sql = f"WITH changed AS ({sql} RETURNING t.*) {_history_sql(model, 'changed', '~')}"
+        params += _history_params(history)
+    with array_cursor() as cursor:
+        cursor.execute(sql, params)
