@@ -8,10 +8,11 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Authorship, DigestEntry, Paper
+from papers.models import Category, Paper, Source
 
 MAX_VALUES_PER_FACET = 50
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -85,25 +86,24 @@ class PaperFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet[Paper], name: str, value: str) -> QuerySet[Paper]:
         return queryset.search(value) if value.strip() else queryset
 
-    # Filters through a related table use "pk IN (subquery)": no join, so no duplicate rows.
+    # Related rows are matched on the papers' own id arrays (GIN-indexed, kept by papers.catalogue):
+    # no join and no per-paper lookups in a many-to-many table, however many papers match.
     def filter_category(self, queryset, name, values):
-        rows = Paper.categories.through.objects.filter(category__code__in=values)
-        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+        codes = Category.objects.filter(code__in=values).values("pk")
+        return queryset.filter(category_ids__overlap=ArraySubquery(codes)) if values else queryset
 
     def filter_author(self, queryset, name, values):
-        rows = Authorship.objects.filter(author_id__in=_ints(values))
-        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+        return queryset.filter(author_ids__overlap=_ints(values)) if values else queryset
 
     def filter_language(self, queryset, name, values):
         return queryset.filter(languages__overlap=values) if values else queryset
 
     def filter_source(self, queryset, name, values):
-        rows = DigestEntry.objects.filter(digest__source__slug__in=values)
-        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+        slugs = Source.objects.filter(slug__in=values).values("pk")
+        return queryset.filter(source_ids__overlap=ArraySubquery(slugs)) if values else queryset
 
     def filter_digest(self, queryset, name, values):
-        rows = DigestEntry.objects.filter(digest_id__in=_ints(values))
-        return queryset.filter(pk__in=rows.values("paper_id")) if values else queryset
+        return queryset.filter(digest_ids__overlap=_ints(values)) if values else queryset
 
     def filter_year(self, queryset, name, values):
         if not values:

@@ -165,6 +165,9 @@ class Paper(models.Model):
             models.Index(fields=["title_key"], name="paper_title_key_idx"),
             GinIndex(fields=["search_vector"], name="paper_search_vector_gin"),
             GinIndex(fields=["languages"], name="paper_languages_gin"),
+            GinIndex(fields=["category_ids"], name="paper_category_ids_gin"),
+            GinIndex(fields=["author_ids"], name="paper_author_ids_gin"),
+            GinIndex(fields=["digest_ids"], name="paper_digest_ids_gin"),
             models.Index(F("published").desc(nulls_last=True), F("id").desc(), name="paper_newest_idx"),
         ]
 

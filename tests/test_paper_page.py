@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from papers.catalogue import refresh_papers
 from papers.ingest.importer import import_digest
 from papers.models import (
     Author,
@@ -358,6 +359,7 @@ def test_more_like_this_ranks_shared_authors_above_shared_categories(client):
     RelatedPaper.objects.create(paper=paper, related=curated)
     for index in range(5):
         other(f"Filler {index}", [], [nlp])
+    refresh_papers(Paper.objects.values_list("pk", flat=True))  # as the importer and the admin do
     html = page(client, paper.get_absolute_url())
     section = html[html.index('id="similar-heading"') :]
     titles = re.findall(r'<a href="/papers/[^"]+" lang="en">([^<]+)</a>', section)
@@ -437,6 +439,7 @@ def big_paper() -> Paper:
         similar = Paper.objects.create(title=f"Similar {index}")
         Authorship.objects.create(paper=similar, author=authors[index], position=1)
         similar.categories.add(*categories[:2])
+    refresh_papers(Paper.objects.values_list("pk", flat=True))  # as the importer and the admin do
     return paper
 
 
@@ -445,6 +448,7 @@ def test_the_page_runs_a_constant_number_of_queries(client, django_assert_max_nu
     Authorship.objects.create(paper=small, author=Author.objects.create(name="Solo"), position=1)
     small.categories.add(Category.objects.create(code="cs.SM"))
     add_summary(small, make_digest("small"), "ja", "summary", "ひとつ")
+    refresh_papers([small.pk])
     with CaptureQueriesContext(connection) as small_queries:
         page(client, small.get_absolute_url(), "ja")
     paper = big_paper()
@@ -453,4 +457,6 @@ def test_the_page_runs_a_constant_number_of_queries(client, django_assert_max_nu
     assert "Author 24" in html and "Related 7" in html and "Similar 7" in html
     with django_assert_max_num_queries(len(small_queries)):
         client.get(paper.get_absolute_url(), {"format": "json"})
-    assert len(small_queries) <= 9
+    # 8 for the page, 1 for the page cache's catalogue version, and "more like this" in up to three cheap
+    # statements instead of one that scored every paper sharing a category.
+    assert len(small_queries) <= 11

@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import json_script
@@ -37,6 +38,7 @@ from papers.models import (
 
 _VERSIONED_ID = re.compile(rf"(?P<id>{ARXIV_NEW_ID}|{ARXIV_OLD_ID})v\d+")
 MORE_LIKE_THIS = 6
+NEWEST = (F("published").desc(nulls_last=True), F("id").desc())
 DESCRIPTION_CHARS = 200
 # Shown in this order within a digest's group: the translated title and short summary first.
 _KIND_ORDER = {
@@ -211,7 +213,7 @@ def _paper_page(request: HttpRequest, paper: Paper) -> PaperPage:
         summaries=summaries,
         languages=_language_sections(summaries, reader, shown_abstract=paper.abstract),
         related=related,
-        similar=list(_more_like_this(paper, exclude=[link.related_id for link in related])),
+        similar=_more_like_this(paper, exclude=[link.related_id for link in related]),
     )
 
 
@@ -240,32 +242,56 @@ def _language_sections(summaries: list[Summary], reader: str, shown_abstract: st
     return sections
 
 
-def _more_like_this(paper: Paper, exclude: list[int]) -> QuerySet[Paper]:
-    """Other published papers by shared authors (weight 3) and shared categories (weight 1), in one query.
+def _more_like_this(paper: Paper, exclude: list[int]) -> list[Paper]:
+    """Other published papers by shared authors (weight 3) and shared categories (weight 1), best first,
+    then newest.
 
-    Candidates are narrowed with subqueries first, so the grouped join only covers papers sharing something.
+    Exact, without scoring every paper that shares a category (a third of a large catalogue): papers
+    sharing an author are few and scored in Python; of the others, the best are the newest papers sharing
+    ALL of this paper's categories (an index walk that stops after a few rows), and only when there are
+    too few of those are the rest scored in the database.
     """
-    author_ids = {authorship.author_id for authorship in paper.authorships.all()}
-    category_ids = {category.pk for category in paper.categories.all()}
-    if not author_ids and not category_ids:
-        return Paper.objects.none()
-    shares = Q(pk__in=Authorship.objects.filter(author_id__in=author_ids).values("paper_id")) | Q(
-        pk__in=Paper.categories.through.objects.filter(category_id__in=category_ids).values("paper_id")
-    )
-    return (
+    authors = sorted({authorship.author_id for authorship in paper.authorships.all()})
+    categories = sorted({category.pk for category in paper.categories.all()})
+    if not authors and not categories:
+        return []
+    candidates = (
         Paper.objects.published()
-        .only("title", "arxiv_id", "slug", "published")
-        .filter(shares)
+        .only("title", "arxiv_id", "slug", "published", "author_ids", "category_ids")
         .exclude(pk__in=[paper.pk, *exclude])
-        .annotate(
-            shared_authors=Count(
-                "authorships__author", filter=Q(authorships__author_id__in=author_ids), distinct=True
-            ),
-            shared_categories=Count("categories", filter=Q(categories__in=category_ids), distinct=True),
-        )
-        .annotate(affinity=3 * F("shared_authors") + F("shared_categories"))
-        .order_by("-affinity", F("published").desc(nulls_last=True), "-id")[:MORE_LIKE_THIS]
     )
+    by_author = list(candidates.filter(author_ids__overlap=authors)) if authors else []
+    by_category: list[Paper] = []
+    if categories:
+        others = candidates.exclude(author_ids__overlap=authors) if authors else candidates
+        by_category = list(
+            others.filter(category_ids__contains=categories).order_by(*NEWEST)[:MORE_LIKE_THIS]
+        )
+        if len(by_category) < MORE_LIKE_THIS:
+            shared = RawSQL(
+                "cardinality(ARRAY(SELECT unnest(category_ids) INTERSECT SELECT unnest(%s::bigint[])))",
+                (categories,),
+            )
+            by_category = list(
+                others.filter(category_ids__overlap=categories)
+                .annotate(shared=shared)
+                .order_by(F("shared").desc(), *NEWEST)[:MORE_LIKE_THIS]
+            )
+    mine_authors, mine_categories = set(authors), set(categories)
+
+    def affinity(other: Paper) -> int:
+        shared_authors = len(mine_authors.intersection(other.author_ids))
+        return 3 * shared_authors + len(mine_categories.intersection(other.category_ids))
+
+    def best_first(other: Paper) -> tuple:
+        return (
+            -affinity(other),
+            other.published is None,
+            -(other.published or date.min).toordinal(),
+            -other.pk,
+        )
+
+    return sorted(by_author + by_category, key=best_first)[:MORE_LIKE_THIS]
 
 
 def _pick(summaries: list[Summary], kinds: list[str], languages: list[str]) -> Summary | None:
