@@ -19,9 +19,25 @@ What it looks like, and why:
   the concepts that contain :data:`BENCH_TERMS` are only a paper's main topic, with weights set so that
   each bench term hits 1–5% of papers in its language.
 
-Rows go in with COPY; each paper's derived columns (search vector, facet arrays…) are computed while it
-is written, from the very same documents ``papers.catalogue.refresh_papers`` builds and with the same
-SQL expressions (tests/test_generate_corpus.py proves that ``refresh_all()`` changes nothing).
+How it is written, and why (1M papers, ~3M summaries on two cores):
+
+* A plan decides every row's ids and relations first (dates, arXiv ids, authors, digests, entries,
+  which summaries each entry brings, links, scores), deterministically for the seed. Texts are written
+  later, chunk by chunk of papers, each chunk from its own random stream: the same seed gives the same
+  corpus whatever the number of worker processes.
+* Rows go in with COPY. Each paper's derived columns (search vector, languages, facet id arrays…) are
+  computed while it is written: the documents refresh_papers would build are copied into a temporary
+  table and turned into columns by the same SQL expressions as ``papers.catalogue._UPDATE`` (an INSERT
+  … SELECT, so no row is written twice). tests/test_generate_corpus.py proves that ``refresh_all()``
+  then changes nothing.
+* Outside a transaction, two forked worker processes write chunks through their own connections while
+  the parent writes authors and digests beside them; foreign-key triggers are skipped
+  (``session_replication_role = replica``, where the role may set it) because the rows are consistent
+  by construction; commits are asynchronous. Inside a transaction (tests) one connection writes
+  everything and the deferred foreign-key checks run as usual.
+* Where the time goes (1M papers): about two thirds in PostgreSQL, mostly ``to_tsvector`` on ~2 kB of
+  bigram text per paper and the GIN index on the search vector; the rest is Python (texts, CJK
+  bigrams, COPY). Indexes are kept during the load: see the note above the VACUUM.
 """
 
 from __future__ import annotations
@@ -47,7 +63,7 @@ from tqdm import tqdm
 
 from papers.backup import CATALOGUE_MODELS, catalogue_is_empty
 from papers.cache import catalogue_changed
-from papers.catalogue import SCORE_SCALES
+from papers.catalogue import _WEIGHT_BY_KIND, SCORE_SCALES
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES
 from papers.ingest.text import match_key
@@ -713,17 +729,17 @@ _INITIALS = "ABCDEFGHJKLMNPRSTVWXYZ"
 
 def author_names(count: int, rng: random.Random) -> list[str]:
     """``count`` distinct names as arXiv prints them ("Wei Zhang", "Anna M. Schmidt", "J. K. Park")."""
+    firsts, lasts = rng.choices(_FIRST_NAMES, k=count), rng.choices(_LAST_NAMES, k=count)
+    initials, rolls = rng.choices(_INITIALS, k=count), [rng.random() for _ in range(count)]
     names: list[str] = []
     seen: set[str] = set()
-    while len(names) < count:
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        roll = rng.random()
+    for first, last, initial, roll in zip(firsts, lasts, initials, rolls, strict=True):
         if roll < 0.55:
             name = f"{first} {last}"
         elif roll < 0.92:
-            name = f"{first} {rng.choice(_INITIALS)}. {last}"
+            name = f"{first} {initial}. {last}"
         else:
-            name = f"{first[0]}. {rng.choice(_INITIALS)}. {last}"
+            name = f"{first[0]}. {initial}. {last}"
         while name in seen:  # common names repeat: tell people apart the way they do, by initials
             name = f"{first} {rng.choice(_INITIALS)}. {rng.choice(_INITIALS)}. {last}"
         seen.add(name)
@@ -822,11 +838,12 @@ class Plan:
     seed: int
     published: list[date]
     arxiv_ids: list[str | None]
-    topics: list[Topic]
-    titles: list[str]
+    # Topic and title of the papers without an arXiv id (identified by their title: kept distinct here);
+    # the others' are drawn with their texts, chunk by chunk.
+    fixed_titles: dict[int, tuple[Topic, str]]
     hidden: list[bool]
     category_codes: list[str]  # category id - 1 -> code
-    paper_categories: list[list[int]]  # category ids
+    category_counts: list[int]  # categories per paper
     author_names: list[str]  # author id - 1 -> name
     paper_authors: list[list[int]]  # author ids in order
     digests: list[DigestPlan]  # by id
@@ -834,7 +851,7 @@ class Plan:
     # (entry id, language, kind, published?) per paper, in summary id order
     paper_summaries: list[list[tuple[int, str, str, bool]]]
     first_summary_id: list[int]
-    paper_links: list[list[tuple[int, str, str]]]  # (entry id, kind, url)
+    link_kinds: list[tuple[str, ...]]  # the kinds of a paper's links ("paper", "code", "project")
     paper_scores: list[list[tuple[int, int, str, float]]]  # (source id, entry id, kind, value)
     related: list[tuple[int, int, int, int, float]]  # (paper id, related id, entry id, position, score)
 
@@ -882,32 +899,32 @@ def _arxiv_ids(published: list[date], rng: random.Random) -> list[str | None]:
     return ids
 
 
-def _titles(topics: list[Topic], arxiv_ids: list[str | None], rng: random.Random) -> list[str]:
-    titles = []
-    without_id: set[str] = set()  # a paper without an arXiv id is identified by its title: keep them apart
-    for topic, arxiv_id in zip(topics, arxiv_ids, strict=True):
+def _titles_without_arxiv_id(arxiv_ids: list[str | None], rng: random.Random) -> dict[int, tuple[Topic, str]]:
+    """Topic and title of each paper without an arXiv id, distinct (such papers are matched by title)."""
+    indexes = [index for index, arxiv_id in enumerate(arxiv_ids) if arxiv_id is None]
+    fixed: dict[int, tuple[Topic, str]] = {}
+    seen: set[str] = set()
+    for index, topic in zip(indexes, draw_topics(rng, len(indexes)), strict=True):
         title = write_title(rng, topic)
-        if arxiv_id is None:
-            while match_key(title) in without_id:
-                title = f"{title.rstrip('?')}: Evidence from {rng.choice(DATASETS)} ({rng.randint(2, 999)})"
-            without_id.add(match_key(title))
-        titles.append(title)
-    return titles
+        while match_key(title) in seen:
+            title = f"{title.rstrip('?')}: Evidence from {rng.choice(DATASETS)} ({rng.randint(2, 999)})"
+        seen.add(match_key(title))
+        fixed[index] = (topic, title)
+    return fixed
 
 
-def _categories(topics: list[Topic], rng: random.Random) -> tuple[list[str], list[list[int]]]:
-    codes = sorted(ARXIV_CATEGORY_NAMES)  # ids in code order, like an importer seeing them all at once
-    ids = {code: number for number, code in enumerate(codes, start=1)}
-    per_paper = []
-    for topic in topics:
-        chosen = [TASK_CATEGORY[topic.task.en]]
-        wanted = CATEGORIES_PER_PAPER.draw(rng)
-        while len(chosen) < wanted:
-            code = CROSS_LISTS.draw(rng)
-            if code not in chosen:
-                chosen.append(code)
-        per_paper.append([ids[code] for code in chosen])
-    return codes, per_paper
+CATEGORY_CODES = sorted(ARXIV_CATEGORY_NAMES)  # ids in code order, like an importer seeing them all at once
+_CATEGORY_ID = {code: number for number, code in enumerate(CATEGORY_CODES, start=1)}
+
+
+def _paper_categories(topic: Topic, count: int, rng: random.Random) -> list[int]:
+    """The home category of the paper's task first, then cross-lists."""
+    chosen = [TASK_CATEGORY[topic.task.en]]
+    while len(chosen) < count:
+        code = CROSS_LISTS.draw(rng)
+        if code not in chosen:
+            chosen.append(code)
+    return [_CATEGORY_ID[code] for code in chosen]
 
 
 def _authors(count: int, rng: random.Random) -> tuple[list[str], list[list[int]]]:
@@ -978,10 +995,9 @@ def make_plan(papers: int, seed: int) -> Plan:
     rng = random.Random(f"corpus-plan/{seed}")
     published = _dates(papers, rng)
     arxiv_ids = _arxiv_ids(published, rng)
-    topics = draw_topics(rng, papers)
-    titles = _titles(topics, arxiv_ids, rng)
+    fixed_titles = _titles_without_arxiv_id(arxiv_ids, rng)
     hidden = [rng.random() < 0.005 for _ in range(papers)]
-    category_codes, paper_categories = _categories(topics, rng)
+    category_counts = CATEGORIES_PER_PAPER.draws(rng, papers)
     author_names_, paper_authors = _authors(papers, rng)
 
     # Which sources list each paper (distinct: a paper is in a digest once), and how many summaries each
@@ -1016,7 +1032,7 @@ def make_plan(papers: int, seed: int) -> Plan:
             entry_id += 1
             entry_of[paper, digest.source] = (entry_id, digest.id, position)
 
-    paper_entries, paper_summaries, paper_links, paper_scores = [], [], [], []
+    paper_entries, paper_summaries, paper_scores = [], [], []
     first_summary_id = [1]
     related: list[tuple[int, int, int, int, float]] = []
     for index in range(papers):
@@ -1047,51 +1063,74 @@ def make_plan(papers: int, seed: int) -> Plan:
         paper_summaries.append(summaries)
         first_summary_id.append(first_summary_id[-1] + len(summaries))
         paper_scores.append(scores)
-        paper_links.append(
-            _links(
-                arxiv_ids[index],
-                topics[index],
-                author_names_[paper_authors[index][0] - 1],
-                by_digest[0][0][0],
-                rng,
-            )
-        )
     return Plan(
         papers=papers,
         seed=seed,
         published=published,
         arxiv_ids=arxiv_ids,
-        topics=topics,
-        titles=titles,
+        fixed_titles=fixed_titles,
         hidden=hidden,
-        category_codes=category_codes,
-        paper_categories=paper_categories,
+        category_codes=CATEGORY_CODES,
+        category_counts=category_counts,
         author_names=author_names_,
         paper_authors=paper_authors,
         digests=digests,
         paper_entries=paper_entries,
         paper_summaries=paper_summaries,
         first_summary_id=first_summary_id,
-        paper_links=paper_links,
+        link_kinds=[_link_kinds(arxiv_id, rng) for arxiv_id in arxiv_ids],
         paper_scores=paper_scores,
         related=related,
     )
 
 
-def _links(
-    arxiv_id: str | None, topic: Topic, first_author: str, entry_id: int, rng: random.Random
-) -> list[tuple[int, str, str]]:
-    links = []
-    if arxiv_id and rng.random() < 0.6:
-        links.append((entry_id, "paper", f"https://arxiv.org/abs/{arxiv_id}"))
+def _link_kinds(arxiv_id: str | None, rng: random.Random) -> tuple[str, ...]:
+    """An arXiv link on most papers that have an id, code on ~30%, a project page on some."""
+    kinds = ("paper",) if arxiv_id and rng.random() < 0.6 else ()
     if rng.random() < 0.3:
-        owner = first_author.split()[-1].lower() + rng.choice(
-            ("", "-lab", "-group", "ai", str(rng.randint(1, 99)))
-        )
-        links.append((entry_id, "code", f"https://github.com/{owner}/{topic.name.lower()}"))
+        kinds += ("code",)
     if rng.random() < 0.05:
-        links.append((entry_id, "project", f"https://{topic.name.lower()}.github.io/"))
-    return links
+        kinds += ("project",)
+    return kinds
+
+
+def _link_url(kind: str, arxiv_id: str | None, topic: Topic, first_author: str, rng: random.Random) -> str:
+    if kind == "paper":
+        return f"https://arxiv.org/abs/{arxiv_id}"
+    if kind == "code":
+        suffix = rng.choice(("", "-lab", "-group", "ai", str(rng.randint(1, 99))))
+        return f"https://github.com/{first_author.split()[-1].lower()}{suffix}/{topic.name.lower()}"
+    return f"https://{topic.name.lower()}.github.io/"
+
+
+@dataclass(frozen=True)
+class PaperContent:
+    topic: Topic
+    title: str
+    category_ids: list[int]
+    links: list[tuple[str, str]]  # (kind, url)
+
+
+def chunk_contents(plan: Plan, chunk: int) -> tuple[random.Random, list[PaperContent]]:
+    """What a chunk's papers are about (drawn here, in parallel workers, rather than in the plan) and the
+    chunk's random stream, which then writes their texts."""
+    start, stop = chunk * CHUNK, min((chunk + 1) * CHUNK, plan.papers)
+    rng = random.Random(f"corpus-text/{plan.seed}/{chunk}")
+    contents = []
+    for index, topic in zip(range(start, stop), draw_topics(rng, stop - start), strict=True):
+        if index in plan.fixed_titles:
+            topic, title = plan.fixed_titles[index]
+        else:
+            title = write_title(rng, topic)
+        first_author = plan.author_names[plan.paper_authors[index][0] - 1]
+        links = [
+            (kind, _link_url(kind, plan.arxiv_ids[index], topic, first_author, rng))
+            for kind in plan.link_kinds[index]
+        ]
+        contents.append(
+            PaperContent(topic, title, _paper_categories(topic, plan.category_counts[index], rng), links)
+        )
+    return rng, contents
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1122,10 +1161,10 @@ def chunk_offsets(plan: Plan) -> list[ChunkOffsets]:
     for start in plan.chunks():
         offsets.append(ChunkOffsets(*counts))
         stop = min(start + CHUNK, plan.papers)
-        for i, per_paper in enumerate(
-            (plan.paper_authors, plan.paper_categories, plan.paper_links, plan.paper_scores)
-        ):
-            counts[i] += sum(len(rows) for rows in per_paper[start:stop])
+        counts[0] += sum(map(len, plan.paper_authors[start:stop]))
+        counts[1] += sum(plan.category_counts[start:stop])
+        counts[2] += sum(map(len, plan.link_kinds[start:stop]))
+        counts[3] += sum(map(len, plan.paper_scores[start:stop]))
     return offsets
 
 
@@ -1194,17 +1233,11 @@ def fast_index_text(text: str) -> str:
     return _CJK_RUN.sub(replace, text)
 
 
-def _weight_of(kind: str) -> str:
-    # papers.catalogue._WEIGHT_BY_KIND: titles weigh most, abstracts and short summaries next, the rest least.
-    return {"title": "a", "abstract": "c", "summary": "c"}.get(kind, "d")
-
-
 def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: ChunkOffsets) -> int:
     """Write the papers of one chunk with their authorships, categories, summaries, links and scores.
     Returns the number of summaries written."""
     start = chunk * CHUNK
-    stop = min(start + CHUNK, plan.papers)
-    rng = random.Random(f"corpus-text/{plan.seed}/{chunk}")
+    rng, contents = chunk_contents(plan, chunk)
     staging, entry_rows, summaries, authorships, categories, links, scores = [], [], [], [], [], [], []
     authorship_id, category_id, link_id, score_id = (
         offsets.authorship,
@@ -1212,10 +1245,9 @@ def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: Chunk
         offsets.link,
         offsets.score,
     )
-    for index in range(start, stop):
+    for index, content in enumerate(contents, start=start):
         paper_id = index + 1
-        topic = plan.topics[index]
-        title, arxiv_id = plan.titles[index], plan.arxiv_ids[index]
+        topic, title, arxiv_id = content.topic, content.title, plan.arxiv_ids[index]
         entries = plan.paper_entries[index]
         quoted = any(
             SOURCE_PROFILES[lookups.digest_source[digest_id - 1] - 1].english_abstract
@@ -1237,22 +1269,22 @@ def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: Chunk
             )
             summary_id += 1
             if published:
-                documents[_weight_of(kind)].append(text)
+                documents[_WEIGHT_BY_KIND.get(kind, "d")].append(text)
                 languages.add(language)
         author_ids = plan.paper_authors[index]
         for position, author_id in enumerate(author_ids, start=1):
             authorships.append((authorship_id, paper_id, author_id, position))
             authorship_id += 1
             documents["b"].append(plan.author_names[author_id - 1])
-        category_ids = plan.paper_categories[index]
+        category_ids = content.category_ids
         for category in category_ids:
             categories.append((category_id, paper_id, category))
             category_id += 1
         for category in sorted(category_ids, key=lookups.category_rank.__getitem__):
             documents["b"].append(plan.category_codes[category - 1])
         has_code = False
-        for entry_id, kind, url in plan.paper_links[index]:
-            links.append((link_id, paper_id, entry_id, kind, url))
+        for kind, url in content.links:  # brought by the paper's first digest entry
+            links.append((link_id, paper_id, entries[0][0], kind, url))
             link_id += 1
             has_code = has_code or kind == "code"
         best: float | None = None
@@ -1385,13 +1417,6 @@ def catalogue_summary() -> str:
         for model in CATALOGUE_MODELS
         if model.objects.exists()
     )
-
-
-# Indexes stay in place during the load. Dropping the search vector's GIN index and building it afterwards
-# was measured slower here: the build is mostly serial (a second worker did not help) and grows faster
-# than the rows (100k papers 16-18 s, 300k 86 s), while keeping it costs ~0.3 ms per paper inside the
-# parallel chunk writers, and the final VACUUM merges its pending list. The B-tree indexes are cheap
-# to keep (ids arrive in order).
 
 
 def make_lookups(plan: Plan) -> Lookups:
@@ -1651,6 +1676,11 @@ def _bulk_write(skip_triggers: bool, *writers) -> None:
             _end_bulk_session(cursor)
 
 
+# A note on indexes: they stay in place during the load. Dropping the search vector's GIN index and
+# building it afterwards was measured slower here: the build is mostly serial (a second worker did not
+# help) and grows faster than the rows (100k papers 16-18 s, 300k 86 s), while keeping it costs ~0.3 ms
+# per paper inside the parallel chunk writers, and this VACUUM merges its pending list. The B-tree
+# indexes are cheap to keep (ids arrive in order).
 def _vacuum(tables: list[str], in_transaction: bool) -> None:
     if tables:
         with connection.cursor() as cursor:
@@ -1732,10 +1762,10 @@ def generate_corpus(
         "authors": len(plan.author_names),
         "authorships": sum(map(len, plan.paper_authors)),
         "categories": len(plan.category_codes),
-        "paper categories": sum(map(len, plan.paper_categories)),
+        "paper categories": sum(plan.category_counts),
         "digests": len(plan.digests),
         "entries": plan.entry_count,
-        "links": sum(map(len, plan.paper_links)),
+        "links": sum(map(len, plan.link_kinds)),
         "scores": sum(map(len, plan.paper_scores)),
         "related papers": len(plan.related),
     }

@@ -37,7 +37,8 @@ class Command(BaseCommand):
         for name, seconds in report.phases:
             self.stdout.write(f"  {name:<{width}}  {seconds:8.1f} s")
         self.stdout.write(f"  {'total':<{width}}  {sum(s for _, s in report.phases):8.1f} s")
-        self.stdout.write("Rows: " + ", ".join(f"{count:,} {table}" for table, count in report.counts.items()))
+        rows = ", ".join(f"{count:,} {table}" for table, count in report.counts.items())
+        self.stdout.write(f"Rows: {rows}")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             self.stdout.write(f"Database size: {cursor.fetchone()[0]}")
