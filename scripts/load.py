@@ -8,15 +8,23 @@ each scenario while sampling the RSS of every gunicorn worker, prints a table wi
 writes JSON. The database is only read: every server connection runs with
 ``default_transaction_read_only=on``. Every phase is bounded in time.
 
-Scenarios (each --duration seconds with --connections connections, after --warmup seconds not counted):
-  paper    paper pages of ~2,000 random papers
+Scenarios (each --duration seconds with --connections connections, after priming its URLs and --warmup
+seconds of load, neither counted; the page-cache hit rate and worker CPU per request are reported too):
+  paper    paper pages of --papers random papers (default 2,000)
   search   faceted search: a query + 2 facet filters (all facet counts are computed), 20 fixed combinations
   browse   first list pages with one facet selected
   mixed    paper 60 %, search 25 %, browse 10 %, digest pages and feeds 5 %
 
     .venv/bin/python scripts/load.py                                  # all scenarios on digest_bench
     DATABASE_URL=postgres://…/digest_bench100k .venv/bin/python scripts/load.py --scenario paper,search
-    .venv/bin/python scripts/load.py --workers 2 --threads 4 --json var/load.json
+    .venv/bin/python scripts/load.py --workers 4 --threads 1 --json var/load.json     # 4 sync workers
+
+The default server is gunicorn --workers 2 --worker-class gthread --threads 4, the best of the shapes
+measured on this 2-core machine (sync x2, sync x4, gthread 2x4 and 3x4 on the 100k corpus): keep-alive
+spares a TCP connection per request (sync workers close every one: about 1 ms more worker CPU per
+cached page), a thread waiting on PostgreSQL leaves the core to another, and the 4 threads of a process
+share its local-memory cache, so more requests hit than with 4 sync processes; 2 processes also keep
+memory low.
 
 Needs wrk (Debian/Ubuntu: ``apt-get install -y wrk``).
 """
@@ -24,6 +32,7 @@ Needs wrk (Debian/Ubuntu: ``apt-get install -y wrk``).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -37,6 +46,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +63,6 @@ SCENARIOS = ["paper", "search", "browse", "mixed"]
 MIXED_WEIGHTS = {"paper": 60, "search": 25, "browse": 10, "digest_feed": 5}
 TARGET_RPS = {"paper": 400.0, "search": 100.0}
 TARGET_RSS_MB = 300.0
-PAPER_SAMPLE = 2000
 DIGEST_SAMPLE = 200
 SEARCH_COMBOS = 20
 # When papers.corpus (the benchmark corpus generator) does not say which terms its vocabulary holds.
@@ -141,7 +150,7 @@ def read_only_connection(database_url: str) -> psycopg.Connection:
     )
 
 
-def sample_urls(database_url: str, terms: dict[str, list[str]]) -> Urls:
+def sample_urls(database_url: str, terms: dict[str, list[str]], paper_sample: int) -> Urls:
     """Realistic URLs from the database: random papers and digests, its most common categories, years
     and sources. Read-only; repeatable for one database (setseed)."""
     with read_only_connection(database_url) as connection:
@@ -152,7 +161,7 @@ def sample_urls(database_url: str, terms: dict[str, list[str]]) -> Urls:
             for row in connection.execute(
                 "SELECT coalesce(arxiv_id, slug) FROM papers_paper WHERE visibility = 'published' "
                 "ORDER BY random() LIMIT %s",
-                [PAPER_SAMPLE],
+                [paper_sample],
             )
         ]
         categories = [
@@ -404,17 +413,19 @@ class WorkerSampler:
 # ------------------------------------------------------------------------------------------------ wrk
 
 # wrk runs this in each of its threads: pick a group by weight, then a path from it at random, with a
-# browser-like Accept-Language. done() prints the aggregate as one line of JSON for this script to read.
+# browser-like Accept-Language; count the responses the page cache served (X-Page-Cache: hit). done()
+# prints the aggregate as one line of JSON for this script to read.
 LUA_TEMPLATE = """
 local groups = %(groups)s
 local languages = %(languages)s
 local total = 0
 for _, group in ipairs(groups) do total = total + group.weight end
-local counter = 0
+local threads = {}
+cache_hits = 0
 
 function setup(thread)
-  counter = counter + 1
-  thread:set("id", counter)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
 end
 
 function init(args)
@@ -432,14 +443,20 @@ function request()
   return wrk.format("GET", path, {["Accept-Language"] = languages[math.random(#languages)]})
 end
 
+function response(status, headers, body)
+  if headers["X-Page-Cache"] == "hit" then cache_hits = cache_hits + 1 end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
+  local hits = 0
+  for _, thread in ipairs(threads) do hits = hits + thread:get("cache_hits") end
   io.write(string.format(
     'WRK_RESULT {"requests": %%d, "duration_us": %%d, "bytes": %%d, "connect": %%d, "read": %%d, ' ..
     '"write": %%d, "timeout": %%d, "status": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
-    '"max_us": %%d, "mean_us": %%d}\\n',
+    '"max_us": %%d, "mean_us": %%d, "cache_hits": %%d}\\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.timeout, e.status,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean, hits))
 end
 """
 
@@ -492,25 +509,62 @@ def summarise(raw: dict, sampler: WorkerSampler) -> dict:
         # status: responses >= 400; the others are socket errors and timeouts (10 s)
         "errors_by_kind": errors,
         "kib_per_request": round(raw["bytes"] / max(requests, 1) / 1024, 1),
+        "page_cache_hit_percent": round(100 * raw["cache_hits"] / max(requests, 1), 1),
         "worker_cpu_ms_per_request": round(sampler.cpu_used * 1000 / max(requests, 1), 2),
         "max_worker_rss_mb": round(max(sampler.peak_mb.values(), default=0.0), 1),
         "worker_rss_mb": {str(pid): round(value, 1) for pid, value in sorted(sampler.peak_mb.items())},
     }
 
 
-def preflight(port: int, groups: list[tuple[int, list[str]]]) -> list[str]:
-    """Fetch the first paths of each group once (this also warms the server): problems as messages."""
-    problems = []
-    for _weight, paths in groups:
-        for path in paths[:2]:
-            try:
-                status, _body = fetch_once(port, path)
-            except OSError as error:
-                problems.append(f"{path}: {type(error).__name__}")
-                continue
-            if status >= 400:
-                problems.append(f"{path}: HTTP {status}")
-    return problems
+def get(port: int, path: str, accept_language: str) -> int:
+    """One request on a new connection: the status, 0 for a socket error or timeout."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Accept-Language": accept_language})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return 0
+    finally:
+        connection.close()
+
+
+def prime(
+    port: int, groups: list[tuple[int, list[str]]], passes: int, connections: int, seconds: float, done: set
+) -> dict:
+    """Request every path of a scenario in every Accept-Language ``passes`` times (per-process caches
+    need one pass per gunicorn worker to reach most of them), skipping what an earlier scenario primed,
+    for at most ``seconds``. Returns what it did; failed requests are named."""
+    todo = [
+        (path, language)
+        for _weight, paths in groups
+        for path in dict.fromkeys(paths)
+        for language in ACCEPT_LANGUAGES
+        if (path, language) not in done
+    ]
+    started = time.monotonic()
+    deadline = started + seconds
+
+    def request(item: tuple[str, str]) -> tuple[tuple[str, str], int] | None:
+        return (item, get(port, *item)) if time.monotonic() < deadline else None
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        answers = [answer for answer in pool.map(request, todo * passes) if answer is not None]
+    done.update(item for item, status in answers if 0 < status < 400)
+    failed = sorted(
+        {
+            f"{path} ({language}): {status or 'no answer'}"
+            for (path, language), status in answers
+            if not 0 < status < 400
+        }
+    )
+    return {
+        "requests": len(answers),
+        "planned": len(todo) * passes,
+        "seconds": round(time.monotonic() - started, 1),
+        "failed": failed[:10],
+    }
 
 
 # ------------------------------------------------------------------------------------------ reporting
@@ -545,8 +599,8 @@ def verdict(passed: bool) -> str:
 
 
 def print_table(scenarios: dict[str, dict], targets: list[dict]) -> None:
-    header = ["scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req"]
-    header += ["max RSS MB", "target"]
+    header = ["scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "cache hits"]
+    header += ["CPU ms/req", "max RSS MB", "target"]
     rows = []
     for name, row in scenarios.items():
         target = ""
@@ -554,7 +608,8 @@ def print_table(scenarios: dict[str, dict], targets: list[dict]) -> None:
             target = f">= {TARGET_RPS[name]:g} req/s {verdict(row['rps'] >= TARGET_RPS[name])}"
         rss = f"{row['max_worker_rss_mb']:.1f} {verdict(row['max_worker_rss_mb'] <= TARGET_RSS_MB)}"
         cells = [row["requests"], f"{row['rps']:.1f}", row["p50_ms"], row["p95_ms"], row["p99_ms"]]
-        cells += [row["errors"], row["worker_cpu_ms_per_request"], rss, target]
+        cells += [row["errors"], f"{row['page_cache_hit_percent']:.0f} %", row["worker_cpu_ms_per_request"]]
+        cells += [rss, target]
         rows.append([name, *map(str, cells)])
     widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
     print()
@@ -607,15 +662,26 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=int, default=20, help="seconds per scenario (default 20)")
     parser.add_argument(
+        "--prime-seconds",
+        type=int,
+        default=120,
+        help="before each scenario, request each of its URLs in each language once per worker (a shared "
+        "Redis cache: once), for at most this long (default 120; 0: no priming)",
+    )
+    parser.add_argument(
         "--warmup", type=int, default=3, help="seconds of uncounted load before each scenario (default 3)"
     )
     parser.add_argument("--connections", type=int, default=16, help="open wrk connections (default 16)")
     parser.add_argument(
         "--wrk-threads", type=int, default=1, help="wrk threads (default 1: the CPUs go to the server)"
     )
+    parser.add_argument("--papers", type=int, default=2000, help="random papers to request (default 2000)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
-        "--threads", type=int, default=1, help="threads per worker; > 1 uses gthread (default 1: sync)"
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per worker: 1 = sync workers, more = gthread (default 4)",
     )
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument(
@@ -626,8 +692,14 @@ def parse_args() -> argparse.Namespace:
         args.scenarios = parse_scenarios(args.scenario)
     except argparse.ArgumentTypeError as error:
         parser.error(str(error))
-    if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.workers < 1 or args.threads < 1:
-        parser.error("need --duration >= 1, --warmup >= 0, and --connections, --workers, --threads >= 1")
+    if (
+        min(args.duration, args.connections, args.papers, args.workers, args.threads) < 1
+        or min(args.warmup, args.prime_seconds) < 0
+    ):
+        parser.error(
+            "need --duration, --connections, --papers, --workers, --threads >= 1, "
+            "--warmup, --prime-seconds >= 0"
+        )
     return args
 
 
@@ -640,7 +712,7 @@ def run(args: argparse.Namespace, results: dict, workdir: Path) -> None:
     started = time.monotonic()
     terms, results["search_terms_from"] = bench_terms(server.env)
     log(f"sampling URLs from {redacted(args.database_url)}")
-    urls = sample_urls(args.database_url, terms)
+    urls = sample_urls(args.database_url, terms, args.papers)
     results["papers"] = urls.papers_in_database
     results["urls"] = urls.counts()
     log(f"{urls.papers_in_database:,} papers, urls {urls.counts()} in {time.monotonic() - started:.1f} s")
@@ -649,14 +721,22 @@ def run(args: argparse.Namespace, results: dict, workdir: Path) -> None:
     log("collectstatic into a temporary STATIC_ROOT")
     server.collectstatic()
     log(f"starting {server.describe()} on {HOST}")
+    primed_paths: set[tuple[str, str]] = set()
     try:
         server.start()
         for scenario in args.scenarios:
             groups = urls.groups(scenario)
             script = workdir / f"{scenario}.lua"
             script.write_text(lua_script(groups), encoding="ascii")
-            for problem in preflight(server.port, groups):
-                log(f"warning: {scenario}: {problem}")
+            if args.prime_seconds:
+                passes = 1 if server.env.get("REDIS_URL", "").strip() else args.workers
+                primed = prime(
+                    server.port, groups, passes, args.connections, args.prime_seconds, primed_paths
+                )
+                log(f"{scenario}: primed {primed['requests']}/{primed['planned']} in {primed['seconds']} s")
+                for failure in primed["failed"]:
+                    log(f"warning: {scenario}: {failure}")
+                results.setdefault("primed", {})[scenario] = primed
             if args.warmup:
                 run_wrk(script, server.port, args.connections, args.wrk_threads, args.warmup)
             log(f"{scenario}: {args.connections} connections for {args.duration} s")
@@ -692,6 +772,7 @@ def main() -> int:
         "wrk": {"connections": args.connections, "threads": min(args.wrk_threads, args.connections)},
         "duration_s": args.duration,
         "warmup_s": args.warmup,
+        "prime_s": args.prime_seconds,
         "cache": "redis" if os.environ.get("REDIS_URL", "").strip() else "local memory (per worker)",
         "scenarios": {},
     }

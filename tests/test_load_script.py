@@ -1,5 +1,6 @@
-"""scripts/load.py for real but tiny: gunicorn serves a database holding the demo digests, wrk requests
-paper pages for 2 s, and the JSON report counts the requests, no errors and the workers' memory.
+"""scripts/load.py for real but tiny: gunicorn serves a database holding the demo digests, the script
+primes the paper pages for 2 s, wrk requests them for 2 s, and the JSON report counts the requests, no
+errors and the workers' memory.
 
 The script starts gunicorn as a subprocess, so the data must be committed: the test creates its own
 database on the server the suite uses and drops it afterwards."""
@@ -65,7 +66,8 @@ def test_load_script_serves_paper_pages_without_errors_and_reports_them(demo_dat
     done = subprocess.run(
         [
             *(sys.executable, "scripts/load.py", "--database-url", demo_database),
-            *("--scenario", "paper", "--duration", "2", "--warmup", "0", "--connections", "2"),
+            *("--scenario", "paper", "--duration", "2", "--warmup", "0", "--prime-seconds", "2"),
+            *("--connections", "2"),
             *("--json", str(report), "--logs", str(tmp_path / "logs")),
         ],
         cwd=REPO,
@@ -82,4 +84,5 @@ def test_load_script_serves_paper_pages_without_errors_and_reports_them(demo_dat
     assert 0 < paper["max_worker_rss_mb"] < 1000  # two workers were sampled
     assert len(paper["worker_rss_mb"]) == 2
     assert results["urls"]["paper"] == results["papers"] > 0  # every demo paper was requested
+    assert results["primed"]["paper"]["requests"] > 0 and not results["primed"]["paper"]["failed"]
     assert "paper" in done.stdout and "req/s" in done.stdout
