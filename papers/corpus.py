@@ -73,8 +73,6 @@ from papers.search_text import _CJK_RUN, _bigrams, index_text
 #: Search terms the benchmark uses, one per summary language; each hits roughly 1–5% of papers.
 BENCH_TERMS = {"ja": "強化学習", "zh": "扩散模型", "ko": "언어 모델", "en": "diffusion"}
 
-LANGUAGES = ("ja", "zh", "ko", "en")
-
 
 # --------------------------------------------------------------------------------------------------------
 # Vocabulary: real ML concepts in four languages (en, ja, zh, ko)
