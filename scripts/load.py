@@ -8,8 +8,9 @@ each scenario while sampling the RSS of every gunicorn worker, prints a table wi
 writes JSON. The database is only read: every server connection runs with
 ``default_transaction_read_only=on``. Every phase is bounded in time.
 
-Scenarios (each --duration seconds with --connections connections, after priming its URLs and --warmup
-seconds of load, neither counted; the page-cache hit rate and worker CPU per request are reported too):
+Scenarios (each --duration seconds with --connections connections, after priming its URLs (random
+papers only with --prime-papers) and --warmup seconds of load, neither counted; the page-cache hit rate
+and the workers' CPU per request are reported too):
   paper    paper pages of --papers random papers (default 2,000)
   search   faceted search: a query + 2 facet filters (all facet counts are computed), 20 fixed combinations
   browse   first list pages with one facet selected
@@ -93,13 +94,15 @@ class Urls:
     def counts(self) -> dict[str, int]:
         return {kind: len(getattr(self, kind)) for kind in ("paper", "search", "browse", "digest_feed")}
 
-    def groups(self, scenario: str) -> list[tuple[int, list[str]]]:
-        """(weight, paths) for a scenario; wrk picks a group by weight, then a path at random."""
+    def groups(self, scenario: str) -> list[tuple[str, int, list[str]]]:
+        """(kind, weight, paths) for a scenario; wrk picks a group by weight, then a path at random."""
         if scenario == "mixed":
             return [
-                (weight, getattr(self, kind)) for kind, weight in MIXED_WEIGHTS.items() if getattr(self, kind)
+                (kind, weight, getattr(self, kind))
+                for kind, weight in MIXED_WEIGHTS.items()
+                if getattr(self, kind)
             ]
-        return [(1, getattr(self, scenario))]
+        return [(scenario, 1, getattr(self, scenario))]
 
 
 def list_url(params: Iterable[tuple[str, str]], base: str = "/papers/") -> str:
@@ -554,17 +557,16 @@ def get(port: int, path: str, accept_language: str) -> int:
         connection.close()
 
 
-def prime(
-    port: int, groups: list[tuple[int, list[str]]], passes: int, connections: int, seconds: float, done: set
-) -> dict:
-    """Request every path of a scenario in every Accept-Language ``passes`` times (per-process caches
-    need one pass per gunicorn worker to reach most of them), skipping what an earlier scenario primed,
-    for at most ``seconds``. Returns what it did; failed requests are named."""
+def prime(port: int, paths: list[str], passes: int, connections: int, seconds: float, done: set) -> dict:
+    """Request every path in every Accept-Language ``passes`` times (per-process caches need one pass per
+    gunicorn worker to reach most of them), skipping what an earlier scenario primed, for at most
+    ``seconds``. Returns what it did; failed requests are named."""
+    # Language by language: requests running side by side are different pages, so that one page's
+    # facet counts (cached for every language) are not computed by several of them at once.
     todo = [
         (path, language)
-        for _weight, paths in groups
-        for path in dict.fromkeys(paths)
         for language in ACCEPT_LANGUAGES
+        for path in dict.fromkeys(paths)
         if (path, language) not in done
     ]
     started = time.monotonic()
@@ -689,9 +691,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--prime-seconds",
         type=int,
-        default=120,
+        default=300,
         help="before each scenario, request each of its URLs in each language once per worker (a shared "
-        "Redis cache: once), for at most this long (default 120; 0: no priming)",
+        "Redis cache: once), for at most this long (default 300; 0: no priming)",
+    )
+    parser.add_argument(
+        "--prime-papers",
+        action="store_true",
+        help="prime the random paper pages too (default: only search, browse, digest and feed URLs)",
     )
     parser.add_argument(
         "--warmup", type=int, default=3, help="seconds of uncounted load before each scenario (default 3)"
@@ -752,13 +759,23 @@ def run(args: argparse.Namespace, results: dict, workdir: Path) -> None:
         for scenario in args.scenarios:
             groups = urls.groups(scenario)
             script = workdir / f"{scenario}.lua"
-            script.write_text(lua_script(groups), encoding="ascii")
-            if args.prime_seconds:
+            script.write_text(
+                lua_script([(weight, paths) for _kind, weight, paths in groups]), encoding="ascii"
+            )
+            # Random papers of the corpus are not primed unless asked: their pages are measured as a
+            # reader wandering through the catalogue meets them (the run itself caches what repeats).
+            to_prime = [
+                path
+                for kind, _weight, paths in groups
+                if kind != "paper" or args.prime_papers
+                for path in paths
+            ]
+            if args.prime_seconds and to_prime:
                 passes = 1 if server.env.get("REDIS_URL", "").strip() else args.workers
                 # Cold pages of a large corpus are heavy queries: a few at a time fill the cache sooner
                 # than --connections of them competing for 2 cores.
                 concurrency = min(args.connections, 2 * (os.cpu_count() or 1))
-                primed = prime(server.port, groups, passes, concurrency, args.prime_seconds, primed_paths)
+                primed = prime(server.port, to_prime, passes, concurrency, args.prime_seconds, primed_paths)
                 log(f"{scenario}: primed {primed['requests']}/{primed['planned']} in {primed['seconds']} s")
                 for failure in primed["failed"]:
                     log(f"warning: {scenario}: {failure}")
@@ -799,6 +816,7 @@ def main() -> int:
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "prime_s": args.prime_seconds,
+        "prime_papers": args.prime_papers,
         "cache": "redis" if os.environ.get("REDIS_URL", "").strip() else "local memory (per worker)",
         "scenarios": {},
     }

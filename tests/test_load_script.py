@@ -66,7 +66,8 @@ def test_load_script_serves_paper_pages_without_errors_and_reports_them(demo_dat
     done = subprocess.run(
         [
             *(sys.executable, "scripts/load.py", "--database-url", demo_database),
-            *("--scenario", "paper", "--duration", "2", "--warmup", "0", "--prime-seconds", "2"),
+            *("--scenario", "paper", "--duration", "2", "--warmup", "0"),
+            *("--prime-papers", "--prime-seconds", "2"),
             *("--connections", "2"),
             *("--json", str(report), "--logs", str(tmp_path / "logs")),
         ],
