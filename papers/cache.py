@@ -59,7 +59,10 @@ def versioned_key(kind: str, *parts: object, using: str | None = None, per_langu
     """A cache key that changes whenever the catalogue does (and with the reader's language)."""
     alias = using or router.db_for_read(Paper)
     language = get_language() if per_language else ""
-    raw = "\x1f".join(str(part) for part in (catalogue_version(alias), language, *parts))
+    # Versions are per database: two catalogues sharing one Redis must not read each other's entries.
+    database = connections[alias].settings_dict
+    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    raw = "\x1f".join(str(part) for part in (where, catalogue_version(alias), language, *parts))
     return f"{kind}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
 
 

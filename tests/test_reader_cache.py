@@ -141,3 +141,19 @@ def test_the_language_switch_refuses_other_sites(client, headers):
 
 def test_the_language_switch_is_post_only(client):
     assert client.get("/i18n/setlang/", {"language": "ja"}).status_code == 405
+
+
+def test_cache_keys_name_the_database(settings, demo_papers):
+    """Two catalogues sharing one Redis keep their own entries (their versions may be equal)."""
+    from django.db import connections
+
+    from papers.cache import versioned_key
+
+    here = versioned_key("page", "/papers/")
+    original = connections["default"].settings_dict["NAME"]
+    connections["default"].settings_dict["NAME"] = f"{original}_other"
+    try:
+        elsewhere = versioned_key("page", "/papers/")
+    finally:
+        connections["default"].settings_dict["NAME"] = original
+    assert here != elsewhere
