@@ -123,8 +123,7 @@ def _refresh_batch(ids: list[int]) -> None:
             best_score[pk] = max(best_score.get(pk, 0.0), min(value / SCORE_SCALES[kind], 1.0))
 
     def weight(pk: int, key: str) -> str:
-        # Part by part, joined as index_text would have joined them (see _index_text).
-        return "\n".join(_index_text(part) for part in documents[pk][key] if part)
+        return index_text("\n".join(part for part in documents[pk][key] if part))
 
     def id_list(name: str, pk: int) -> str:
         return ",".join(map(str, sorted(facet_ids[name][pk])))
@@ -145,16 +144,6 @@ def _refresh_batch(ids: list[int]) -> None:
                 *([id_list(name, pk) for pk in ids] for name in ("category", "author", "source", "digest")),
             ],
         )
-
-
-def _index_text(text: str) -> str:
-    """index_text, without its per-character work for plain ASCII (titles, names, English abstracts), which
-    it returns unchanged: NFKC leaves ASCII alone and there is no CJK run to split.
-
-    Calling it per part and joining with newlines gives what index_text gives for the joined text: a
-    newline neither composes with a neighbour under NFKC nor belongs to a CJK run, and a run next to
-    whitespace gets no extra space, exactly as at the start or end of a text."""
-    return text if text.isascii() and "\x00" not in text else index_text(text)
 
 
 def refresh_all(batch_size: int = 2000) -> int:

@@ -50,9 +50,7 @@ import itertools
 import multiprocessing
 import os
 import random
-import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
@@ -68,7 +66,7 @@ from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES
 from papers.ingest.text import match_key
 from papers.models import Digest, ImportJob, ImportJobFile, Paper, Source, paper_slug
-from papers.search_text import _CJK_RUN, _bigrams, index_text
+from papers.search_text import index_text
 
 #: Search terms the benchmark uses, one per summary language; each hits roughly 1–5% of papers.
 BENCH_TERMS = {"ja": "強化学習", "zh": "扩散模型", "ko": "언어 모델", "en": "diffusion"}
@@ -1208,29 +1206,6 @@ class Lookups:
     digest_time: list[datetime]  # digest id - 1 -> imported_at
 
 
-@functools.lru_cache(maxsize=65536)
-def _run_bigrams(run: str) -> str:
-    return _bigrams(run)
-
-
-def fast_index_text(text: str) -> str:
-    """``papers.search_text.index_text`` for text without NUL or surrogates (all this module writes): the
-    same NFKC and CJK bigrams, without its per-character scan for characters PostgreSQL cannot store
-    and with each run's bigrams cached (together half the time of a load's Python side). write_chunk
-    checks it against index_text on the first paper of every chunk, so the two cannot drift apart."""
-    text = unicodedata.normalize("NFKC", text)
-    if not _CJK_RUN.search(text):
-        return text
-
-    def replace(match: re.Match[str]) -> str:
-        start, end = match.span()
-        before = " " if start > 0 and not text[start - 1].isspace() else ""
-        after = " " if end < len(text) and not text[end].isspace() else ""
-        return before + _run_bigrams(match.group()) + after
-
-    return _CJK_RUN.sub(replace, text)
-
-
 def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: ChunkOffsets) -> int:
     """Write the papers of one chunk with their authorships, categories, summaries, links and scores.
     Returns the number of summaries written."""
@@ -1304,7 +1279,7 @@ def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: Chunk
                 abstract,
                 "hidden" if plan.hidden[index] else "published",
                 created,
-                *documents_text(documents, check=index == start),
+                *documents_text(documents),
                 ",".join(sorted(languages)),
                 len(entries),
                 has_code,
@@ -1328,13 +1303,9 @@ def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: Chunk
     return len(summaries)
 
 
-def documents_text(documents: dict[str, list[str]], check: bool = False) -> list[str]:
+def documents_text(documents: dict[str, list[str]]) -> list[str]:
     """The four weighted documents as refresh_papers hands them to to_tsvector."""
-    texts = ["\n".join(part for part in documents[key] if part) for key in "abcd"]
-    indexed = [fast_index_text(text) for text in texts]
-    if check and indexed != [index_text(text) for text in texts]:
-        raise CorpusError("fast_index_text no longer matches papers.search_text.index_text: update it")
-    return indexed
+    return [index_text("\n".join(part for part in documents[key] if part)) for key in "abcd"]
 
 
 SUMMARY_COLUMNS = (

@@ -119,6 +119,7 @@ _ELLIPSIS = "…"
 # Documents
 
 
+@functools.lru_cache(maxsize=32768)  # runs repeat a lot across papers; bounded, a few MB at most
 def _bigrams(run: str) -> str:
     if len(run) == 1:
         return run
@@ -133,6 +134,8 @@ def index_text(text: str) -> str:
 
     NUL characters (which PostgreSQL text cannot hold) and lone surrogates are removed.
     """
+    if text.isascii():  # titles, names, English abstracts: NFKC leaves ASCII alone, no CJK run to split
+        return text.replace("\x00", "")
     text = _drop_unstorable(text)
     text = unicodedata.normalize("NFKC", text)
     if not _CJK_RUN.search(text):
@@ -147,12 +150,11 @@ def index_text(text: str) -> str:
     return _CJK_RUN.sub(replace, text)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _drop_unstorable(text: str) -> str:
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        text = "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
-    return text
+    return _UNSTORABLE.sub("", text)
 
 
 # --------------------------------------------------------------------------------------------------------

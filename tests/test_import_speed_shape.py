@@ -11,7 +11,7 @@ from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from papers.bench_digest import arxiv_id, large_digest
-from papers.catalogue import SCORE_SCALES, _index_text, refresh_all, refresh_papers
+from papers.catalogue import SCORE_SCALES, refresh_all, refresh_papers
 from papers.ingest import importer
 from papers.ingest.families import read_digest
 from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, import_digest, lock_keys
@@ -263,9 +263,12 @@ TRICKY_PARTS = [
 def test_index_text_part_by_part_equals_index_text_of_the_joined_text():
     for start in range(len(TRICKY_PARTS)):
         parts = [part for part in TRICKY_PARTS[start:] + TRICKY_PARTS[:start] if part]
-        assert "\n".join(map(_index_text, parts)) == index_text("\n".join(parts)), parts
+        assert "\n".join(map(index_text, parts)) == index_text("\n".join(parts)), parts
+    # index_text's ASCII shortcut gives what its full path gives: "。" (kept as is, next to no CJK run)
+    # sends the same text down the full path.
     for part in TRICKY_PARTS:
-        assert _index_text(part) == index_text(part)
+        if part.isascii():
+            assert index_text(part) + "。" == index_text(part + "。"), part
 
 
 def test_refresh_papers_gives_what_the_plain_definition_gives():
