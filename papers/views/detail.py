@@ -35,10 +35,10 @@ from papers.models import (
     Summary,
     Visibility,
 )
+from papers.views.lists import NEWEST
 
 _VERSIONED_ID = re.compile(rf"(?P<id>{ARXIV_NEW_ID}|{ARXIV_OLD_ID})v\d+")
 MORE_LIKE_THIS = 6
-NEWEST = (F("published").desc(nulls_last=True), F("id").desc())
 DESCRIPTION_CHARS = 200
 # Shown in this order within a digest's group: the translated title and short summary first.
 _KIND_ORDER = {
