@@ -199,17 +199,6 @@ def _labelled(name: str, counted: list[tuple[str, int]]) -> Counts:
     if name == "digest":
         digests = Digest.objects.select_related("source").in_bulk(ids)
         return [(v, str(digests[int(v)]), n) for v, n in counted if int(v) in digests]
-    fixed = {
-        "language": LANGUAGE_NAMES,
-        "score": SCORE_LABELS,
-        "code": CODE_LABELS,
-        "digests": DIGEST_COUNT_LABELS,
-    }
-    if name in fixed:
-        labels = fixed[name]
-        order = list(labels)
-        rows = [(v, str(labels.get(v, v)), n) for v, n in counted]
-        return rows if name == "language" else sorted(rows, key=lambda row: order.index(row[0]))
     return [(v, v, n) for v, n in counted]
 
 
@@ -226,12 +215,21 @@ def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
     return {value: str(FIXED_LABELS.get(name, {}).get(value, value)) for value in values}
 
 
-def toggle_url(data: QueryDict, name: str, value: str) -> str:
-    params = data.copy()
-    values = params.getlist(name)
-    params.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
-    params.pop("page", None)
-    return "?" + urlencode(sorted(params.lists()), doseq=True)
+class ToggleLinks:
+    """Links to this list with one facet value added or removed (and back to its first page). Every
+    value of every facet gets one, so each other parameter is encoded once, not once per link."""
+
+    def __init__(self, data: QueryDict) -> None:
+        self.data = data
+        self.encoded = {
+            key: urlencode([(key, values)], doseq=True) for key, values in data.lists() if key != "page"
+        }
+
+    def url(self, name: str, value: str) -> str:
+        values = self.data.getlist(name)
+        toggled = [v for v in values if v != value] if value in values else [*values, value]
+        parts = {**self.encoded, name: urlencode([(name, toggled)], doseq=True)}
+        return "?" + "&".join(part for _key, part in sorted(parts.items()) if part)
 
 
 def _bounded(data: QueryDict) -> QueryDict:
@@ -251,6 +249,7 @@ def compute_facets(data: QueryDict, base: QuerySet[Paper], names: list[str] | No
     data = _bounded(data)
     names = names or FACET_NAMES
     counts = facet_counts(data, base, names)
+    links = ToggleLinks(data)
     facets = []
     for name in names:
         selected = [value for value in data.getlist(name) if value]
@@ -260,7 +259,7 @@ def compute_facets(data: QueryDict, base: QuerySet[Paper], names: list[str] | No
         facet = Facet(name, str(PaperFilterSet.base_filters[name].label))
         for value, label, count in extra + counts[name]:
             facet.values.append(
-                FacetValue(value, label, count, value in selected, toggle_url(data, name, value))
+                FacetValue(value, label, count, value in selected, links.url(name, value))
             )
         facets.append(facet)
     return facets

@@ -23,6 +23,9 @@ from papers.search_text import highlight, positive_terms
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # past this the page says "1,000+" instead of counting every match
 CSV_MAX_ROWS = 10_000
+# Relevance orders the newest this many matches: ranking every match of a common word reads every
+# match's search vector (seconds at a million papers); a window this size stays in milliseconds.
+RANK_WINDOW = 1000
 
 NEWEST = (F("published").desc(nulls_last=True), F("id").desc())
 SORTS = {
@@ -54,15 +57,21 @@ class ResultPage:
         return self.number > 1
 
 
-def filtered_papers(data: QueryDict, base: QuerySet[Paper]) -> tuple[PaperFilterSet, QuerySet[Paper], str]:
-    """The filtered, ordered papers for a list URL's query; shared by the page, exports and feeds."""
+def filtered_papers(
+    data: QueryDict, base: QuerySet[Paper], *, sort: str | None = None
+) -> tuple[PaperFilterSet, QuerySet[Paper], str]:
+    """The filtered, ordered papers for a list URL's query; shared by the page, exports and feeds
+    (``sort`` overrides the URL's, as feeds always list the newest). ``filterset.qs`` is every match;
+    relevance orders the newest ``RANK_WINDOW`` of them."""
     filterset = PaperFilterSet(data, queryset=base)
     searching = bool(data.get("q", "").strip())
-    sort = data.get("sort") or ("relevance" if searching else "newest")
+    sort = sort or data.get("sort") or ("relevance" if searching else "newest")
     papers = filterset.qs
     # No rank without a search the filter ran (an invalid form gives none()): fall back to newest.
     if sort not in SORTS or (sort == "relevance" and not (searching and "rank" in papers.query.annotations)):
         sort = "newest"
+    if sort == "relevance":
+        papers = papers.filter(pk__in=papers.order_by(*NEWEST).values("pk")[:RANK_WINDOW])
     return filterset, papers.order_by(*SORTS[sort]), sort
 
 
@@ -80,7 +89,9 @@ def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
     )
 
 
-def paginate(papers: QuerySet[Paper], page_param: str | None) -> ResultPage:
+def paginate(papers: QuerySet[Paper], page_param: str | None, matching: QuerySet[Paper]) -> ResultPage:
+    """A page of ``papers``; the count is of ``matching`` (every match, where ``papers`` may be the
+    ranked window of them), capped at ``COUNT_CAP``."""
     try:
         number = int(page_param or 1)
     except ValueError:
@@ -91,7 +102,7 @@ def paginate(papers: QuerySet[Paper], page_param: str | None) -> ResultPage:
     rows = list(with_list_details(papers)[offset : offset + PAGE_SIZE + 1])
     if not rows and number > 1:
         raise Http404("no such page")
-    capped = papers.order_by().values("pk")[: COUNT_CAP + 1].count()
+    capped = matching.order_by().values("pk")[: COUNT_CAP + 1].count()
     return ResultPage(
         papers=rows[:PAGE_SIZE],
         number=number,
@@ -99,6 +110,10 @@ def paginate(papers: QuerySet[Paper], page_param: str | None) -> ResultPage:
         count_is_exact=capped <= COUNT_CAP,
         has_next=len(rows) > PAGE_SIZE,
     )
+
+
+def _exceeds(page: ResultPage, limit: int) -> bool:
+    return page.count > limit or not page.count_is_exact
 
 
 def decorate(papers: list[Paper], query: str) -> None:
@@ -180,7 +195,7 @@ def render_list(
     output = request.GET.get("format", "html")
     if output == "csv":
         return _csv(request, papers)
-    page = paginate(papers, request.GET.get("page"))
+    page = paginate(papers, request.GET.get("page"), matching=filterset.qs)
     facets = compute_facets(request.GET, base)
     if output == "json":
         return _json(request, page, facets)
@@ -198,6 +213,7 @@ def render_list(
             "chips": [(facet, value) for facet in facets for value in facet.selected],
             "month_bars": month_chart(by_name["month"]),
             "sort": sort,
+            "ranked_window": RANK_WINDOW if sort == "relevance" and _exceeds(page, RANK_WINDOW) else None,
             "sorts": [(key, label) for key, label in SORT_LABELS.items() if key != "relevance" or query],
             "filterset": filterset,
             **(context or {}),

@@ -1,0 +1,65 @@
+"""Relevance orders the newest RANK_WINDOW matches of a search; counts, other sorts and feeds see all."""
+
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from papers.catalogue import refresh_papers
+from papers.models import Paper
+from papers.views import lists
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("paper_list")
+
+
+@pytest.fixture
+def matches() -> list[str]:
+    """Five papers about transformers, oldest first; the oldest says it in its title most often."""
+    titles = [
+        "Transformer transformer transformer: a transformer study",
+        "Sparse transformers for long inputs",
+        "A note on recurrent networks and transformers",
+        "Transformers at scale: training one transformer",
+        "Kernels, with a remark on transformers",
+    ]
+    for year, title in enumerate(titles, start=2019):
+        Paper.objects.create(title=title, published=date(year, 6, 1))
+    Paper.objects.create(title="Unrelated convolution paper", published=date(2025, 1, 1))
+    refresh_papers(Paper.objects.values_list("pk", flat=True))
+    return titles
+
+
+def result_titles(client, **params) -> list[str]:
+    response = client.get(LIST, {"q": "transformer", "format": "json", **params})
+    return [paper["title"] for paper in json.loads(response.content)["results"]]
+
+
+def test_a_window_larger_than_the_matches_ranks_every_match(client, matches):
+    ranked = result_titles(client)
+    assert sorted(ranked) == sorted(matches)
+    assert ranked[0] == matches[0]  # the strongest match is the oldest one
+    assert "among the newest" not in client.get(LIST, {"q": "transformer"}).content.decode()
+
+
+def test_relevance_ranks_only_the_newest_matches_and_says_so(client, matches, monkeypatch):
+    monkeypatch.setattr(lists, "RANK_WINDOW", 3)
+    newest_three = matches[-3:]
+    ranked = result_titles(client)
+    assert sorted(ranked) == sorted(newest_three)
+    strongest = "Transformers at scale: training one transformer"
+    assert ranked[0] == strongest
+
+    page = client.get(LIST, {"q": "transformer"}).content.decode()
+    assert "Ordered by relevance among the newest 3 matches." in page
+    assert "5 papers" in page  # the count is of every match, not of the window
+    assert "sort=newest" in page
+
+
+def test_other_sorts_and_feeds_list_every_match(client, matches, monkeypatch):
+    monkeypatch.setattr(lists, "RANK_WINDOW", 3)
+    assert result_titles(client, sort="newest") == matches[::-1]
+    feed = client.get(reverse("paper_feed_atom"), {"q": "transformer"}).content.decode()
+    positions = [feed.index(title) for title in matches[::-1]]
+    assert positions == sorted(positions)  # a feed lists the newest first, whatever the relevance
