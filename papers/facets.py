@@ -258,9 +258,7 @@ def compute_facets(data: QueryDict, base: QuerySet[Paper], names: list[str] | No
         extra = [(value, label, 0) for value, label in _selected_labels(name, missing).items()]
         facet = Facet(name, str(PaperFilterSet.base_filters[name].label))
         for value, label, count in extra + counts[name]:
-            facet.values.append(
-                FacetValue(value, label, count, value in selected, links.url(name, value))
-            )
+            facet.values.append(FacetValue(value, label, count, value in selected, links.url(name, value)))
         facets.append(facet)
     return facets
 
