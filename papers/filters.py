@@ -8,7 +8,6 @@ from datetime import date
 
 import django_filters
 from django import forms
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -88,9 +87,14 @@ class PaperFilterSet(django_filters.FilterSet):
 
     # Related rows are matched on the papers' own id arrays (GIN-indexed, kept by papers.catalogue):
     # no join and no per-paper lookups in a many-to-many table, however many papers match.
+    # Codes and slugs become ids here rather than in a subquery: with the ids in the statement the
+    # planner can estimate how many papers match (a million-paper list walks the date index or the GIN
+    # index accordingly; with a subquery it guessed blind and read 650,000 rows for 21).
     def filter_category(self, queryset, name, values):
-        codes = Category.objects.filter(code__in=values).values("pk")
-        return queryset.filter(category_ids__overlap=ArraySubquery(codes)) if values else queryset
+        if not values:
+            return queryset
+        ids = list(Category.objects.filter(code__in=values).values_list("pk", flat=True))
+        return queryset.filter(category_ids__overlap=ids)
 
     def filter_author(self, queryset, name, values):
         return queryset.filter(author_ids__overlap=_ints(values)) if values else queryset
@@ -99,8 +103,10 @@ class PaperFilterSet(django_filters.FilterSet):
         return queryset.filter(languages__overlap=values) if values else queryset
 
     def filter_source(self, queryset, name, values):
-        slugs = Source.objects.filter(slug__in=values).values("pk")
-        return queryset.filter(source_ids__overlap=ArraySubquery(slugs)) if values else queryset
+        if not values:
+            return queryset
+        ids = list(Source.objects.filter(slug__in=values).values_list("pk", flat=True))
+        return queryset.filter(source_ids__overlap=ids)
 
     def filter_digest(self, queryset, name, values):
         return queryset.filter(digest_ids__overlap=_ints(values)) if values else queryset

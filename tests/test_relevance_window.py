@@ -4,6 +4,8 @@ import json
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from papers.catalogue import refresh_papers
@@ -63,3 +65,14 @@ def test_other_sorts_and_feeds_list_every_match(client, matches, monkeypatch):
     feed = client.get(reverse("paper_feed_atom"), {"q": "transformer"}).content.decode()
     positions = [feed.index(title) for title in matches[::-1]]
     assert positions == sorted(positions)  # a feed lists the newest first, whatever the relevance
+
+
+def test_a_relevance_page_counts_from_the_window_without_counting_again(client, matches, monkeypatch):
+    monkeypatch.setattr(lists, "COUNT_CAP", 2)
+    with CaptureQueriesContext(connection) as relevance:
+        page = client.get(LIST, {"q": "transformer"}).content.decode()
+    assert "2+ papers" in page
+    assert not [q for q in relevance.captured_queries if "COUNT(" in q["sql"] and "LIMIT 3" in q["sql"]]
+    with CaptureQueriesContext(connection) as newest:
+        client.get(LIST, {"q": "transformer", "sort": "newest"})
+    assert [q for q in newest.captured_queries if "COUNT(" in q["sql"] and "LIMIT 3" in q["sql"]]

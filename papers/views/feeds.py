@@ -40,7 +40,7 @@ class PaperAtomFeed(Feed):
     description = subtitle
 
     def items(self, request: HttpRequest) -> list[Paper]:
-        _filterset, papers, _sort = filtered_papers(request.GET, Paper.objects.published(), sort="newest")
+        papers = filtered_papers(request.GET, Paper.objects.published(), sort="newest").papers
         items = list(with_list_details(papers)[:FEED_SIZE])
         decorate(items, "")
         return items

@@ -57,12 +57,33 @@ class ResultPage:
         return self.number > 1
 
 
-def filtered_papers(
-    data: QueryDict, base: QuerySet[Paper], *, sort: str | None = None
-) -> tuple[PaperFilterSet, QuerySet[Paper], str]:
+@dataclass
+class Selection:
+    """The papers a list URL selects. ``filterset.qs`` is every match; ``papers`` is ordered, and when
+    ordered by relevance holds only the newest ``RANK_WINDOW`` matches, whose ids (and one more, when
+    there are more matches) are ``window``."""
+
+    filterset: PaperFilterSet
+    papers: QuerySet[Paper]
+    sort: str
+    window: list[int] | None = None
+
+    @property
+    def ranks_some_matches(self) -> bool:
+        """True when there are more matches than the relevance window ranks."""
+        return self.window is not None and len(self.window) > RANK_WINDOW
+
+    def capped_count(self, cap: int) -> int:
+        """How many papers match, or ``cap + 1`` when more do; the window answers without counting
+        again when it can."""
+        if self.window is not None and (len(self.window) <= RANK_WINDOW or cap < len(self.window)):
+            return min(len(self.window), cap + 1)
+        return self.filterset.qs.order_by().values("pk")[: cap + 1].count()
+
+
+def filtered_papers(data: QueryDict, base: QuerySet[Paper], *, sort: str | None = None) -> Selection:
     """The filtered, ordered papers for a list URL's query; shared by the page, exports and feeds
-    (``sort`` overrides the URL's, as feeds always list the newest). ``filterset.qs`` is every match;
-    relevance orders the newest ``RANK_WINDOW`` of them."""
+    (``sort`` overrides the URL's, as feeds always list the newest)."""
     filterset = PaperFilterSet(data, queryset=base)
     searching = bool(data.get("q", "").strip())
     sort = sort or data.get("sort") or ("relevance" if searching else "newest")
@@ -70,13 +91,17 @@ def filtered_papers(
     # No rank without a search the filter ran (an invalid form gives none()): fall back to newest.
     if sort not in SORTS or (sort == "relevance" and not (searching and "rank" in papers.query.annotations)):
         sort = "newest"
-    if sort == "relevance":
-        papers = papers.filter(pk__in=papers.order_by(*NEWEST).values("pk")[:RANK_WINDOW])
-    return filterset, papers.order_by(*SORTS[sort]), sort
+    if sort != "relevance":
+        return Selection(filterset, papers.order_by(*SORTS[sort]), sort)
+    window = list(papers.order_by(*NEWEST).values_list("pk", flat=True)[: RANK_WINDOW + 1])
+    ranked = papers.filter(pk__in=window[:RANK_WINDOW]).order_by(*SORTS[sort])
+    return Selection(filterset, ranked, sort, window)
 
 
 def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
-    return papers.prefetch_related(
+    """What a list shows of each paper, in one query per relation; not the search vector or abstract
+    (large, stored out of line, and not shown)."""
+    return papers.defer("search_vector", "abstract").prefetch_related(
         Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
         "categories",
         Prefetch(
@@ -89,9 +114,7 @@ def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
     )
 
 
-def paginate(papers: QuerySet[Paper], page_param: str | None, matching: QuerySet[Paper]) -> ResultPage:
-    """A page of ``papers``; the count is of ``matching`` (every match, where ``papers`` may be the
-    ranked window of them), capped at ``COUNT_CAP``."""
+def paginate(selection: Selection, page_param: str | None) -> ResultPage:
     try:
         number = int(page_param or 1)
     except ValueError:
@@ -99,10 +122,10 @@ def paginate(papers: QuerySet[Paper], page_param: str | None, matching: QuerySet
     if number < 1 or number > 10_000:
         raise Http404("no such page")
     offset = (number - 1) * PAGE_SIZE
-    rows = list(with_list_details(papers)[offset : offset + PAGE_SIZE + 1])
+    rows = list(with_list_details(selection.papers)[offset : offset + PAGE_SIZE + 1])
     if not rows and number > 1:
         raise Http404("no such page")
-    capped = matching.order_by().values("pk")[: COUNT_CAP + 1].count()
+    capped = selection.capped_count(COUNT_CAP)
     return ResultPage(
         papers=rows[:PAGE_SIZE],
         number=number,
@@ -110,10 +133,6 @@ def paginate(papers: QuerySet[Paper], page_param: str | None, matching: QuerySet
         count_is_exact=capped <= COUNT_CAP,
         has_next=len(rows) > PAGE_SIZE,
     )
-
-
-def _exceeds(page: ResultPage, limit: int) -> bool:
-    return page.count > limit or not page.count_is_exact
 
 
 def decorate(papers: list[Paper], query: str) -> None:
@@ -191,11 +210,11 @@ def _csv(request: HttpRequest, papers: QuerySet[Paper]) -> HttpResponse:
 def render_list(
     request: HttpRequest, base: QuerySet[Paper], *, heading: str = "", context: dict | None = None
 ) -> HttpResponse:
-    filterset, papers, sort = filtered_papers(request.GET, base)
+    selection = filtered_papers(request.GET, base)
     output = request.GET.get("format", "html")
     if output == "csv":
-        return _csv(request, papers)
-    page = paginate(papers, request.GET.get("page"), matching=filterset.qs)
+        return _csv(request, selection.papers)
+    page = paginate(selection, request.GET.get("page"))
     facets = compute_facets(request.GET, base)
     if output == "json":
         return _json(request, page, facets)
@@ -212,10 +231,10 @@ def render_list(
             "facets": [facet for facet in facets if facet.name != "month"],
             "chips": [(facet, value) for facet in facets for value in facet.selected],
             "month_bars": month_chart(by_name["month"]),
-            "sort": sort,
-            "ranked_window": RANK_WINDOW if sort == "relevance" and _exceeds(page, RANK_WINDOW) else None,
+            "sort": selection.sort,
+            "ranked_window": RANK_WINDOW if selection.ranks_some_matches else None,
             "sorts": [(key, label) for key, label in SORT_LABELS.items() if key != "relevance" or query],
-            "filterset": filterset,
+            "filterset": selection.filterset,
             **(context or {}),
         },
     )

@@ -72,7 +72,7 @@ def _papers(request: HttpRequest) -> tuple[Digest | None, list[Paper], dict[int,
     the list the query selects."""
     digest_id = request.GET.get("digest", "")
     if not digest_id:
-        _, papers, _ = filtered_papers(request.GET, Paper.objects.published())
+        papers = filtered_papers(request.GET, Paper.objects.published()).papers
         return None, list(papers.defer("search_vector")[:NEWSLETTER_PAPERS]), {}
     if not digest_id.isdigit() or len(digest_id) > 18:
         raise Http404("digest must be a digest's id")
