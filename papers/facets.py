@@ -217,19 +217,34 @@ def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
 
 class ToggleLinks:
     """Links to this list with one facet value added or removed (and back to its first page). Every
-    value of every facet gets one, so each other parameter is encoded once, not once per link."""
+    value of every facet gets one (hundreds per page), so the rest of the query is encoded once per
+    facet and each link encodes just its own value."""
 
     def __init__(self, data: QueryDict) -> None:
         self.data = data
         self.encoded = {
             key: urlencode([(key, values)], doseq=True) for key, values in data.lists() if key != "page"
         }
+        self._around: dict[str, tuple[str, str]] = {}
 
     def url(self, name: str, value: str) -> str:
         values = self.data.getlist(name)
-        toggled = [v for v in values if v != value] if value in values else [*values, value]
-        parts = {**self.encoded, name: urlencode([(name, toggled)], doseq=True)}
-        return "?" + "&".join(part for _key, part in sorted(parts.items()) if part)
+        if value in values:
+            own = urlencode([(name, [v for v in values if v != value])], doseq=True)
+        else:
+            own = "&".join(part for part in (self.encoded.get(name), urlencode([(name, value)])) if part)
+        before, after = self.around(name)
+        return "?" + "&".join(part for part in (before, own, after) if part)
+
+    def around(self, name: str) -> tuple[str, str]:
+        """The encoded parameters that sort before and after ``name``."""
+        if name not in self._around:
+            keys = sorted(key for key in self.encoded if key != name)
+            self._around[name] = (
+                "&".join(self.encoded[key] for key in keys if key < name and self.encoded[key]),
+                "&".join(self.encoded[key] for key in keys if key > name and self.encoded[key]),
+            )
+        return self._around[name]
 
 
 def _bounded(data: QueryDict) -> QueryDict:

@@ -1,9 +1,13 @@
 """Facet counts equal direct database counts; OR within a facet, AND across facets."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.http import QueryDict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from papers.facets import compute_facets
+from papers.facets import ToggleLinks, compute_facets
 from papers.filters import PaperFilterSet
 from papers.models import DigestEntry, Paper
 
@@ -112,3 +116,29 @@ def test_a_selected_value_without_matches_still_shows_as_selected(demo_papers):
 def test_unknown_values_and_parameters_are_ignored_not_errors(demo_papers):
     assert matching("year=abc&month=2024-13&digest=x&author=-1&score=huge&bogus=1").count() == 0
     assert matching("bogus=1").count() == Paper.objects.published().count()
+
+
+def _toggled_reference(data: QueryDict, name: str, value: str) -> str:
+    """The link by its definition: the whole query with the value toggled, without the page, sorted."""
+    params = data.copy()
+    values = params.getlist(name)
+    params.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
+    params.pop("page", None)
+    return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@given(
+    query=st.lists(
+        st.tuples(
+            st.sampled_from(["q", "category", "author", "language", "page", "sort", "year", "zz"]),
+            st.text(max_size=6),
+        ),
+        max_size=8,
+    ),
+    name=st.sampled_from(["category", "author", "language", "year", "a", "zzz"]),
+    value=st.text(max_size=6),
+)
+@settings(max_examples=300, deadline=None)
+def test_toggle_links_equal_the_whole_query_re_encoded(query, name, value):
+    data = QueryDict(urlencode(query))
+    assert ToggleLinks(data).url(name, value) == _toggled_reference(data, name, value)
