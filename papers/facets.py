@@ -305,13 +305,14 @@ def month_chart(facet: Facet, width: int = 600, height: int = 76, max_span: int 
     for index, slot in enumerate(slots):
         month = by_month.get(slot)
         bar_height = max(2.0, height * month.count / tallest) if month else 0.0
+        # Coordinates as SVG wants them, whatever the reader's locale (and not localised 60 times a page).
         bars.append(
             {
                 "month": month,
-                "x": round(index * step + step * 0.1, 1),
-                "y": round(height - bar_height, 1),
-                "width": round(max(step * 0.8, 1), 1),
-                "height": round(bar_height, 1),
+                "x": f"{index * step + step * 0.1:.1f}",
+                "y": f"{height - bar_height:.1f}",
+                "width": f"{max(step * 0.8, 1):.1f}",
+                "height": f"{bar_height:.1f}",
             }
         )
     return bars

@@ -163,11 +163,13 @@ class Paper(models.Model):
         permissions = [("merge_paper", "Can merge duplicate papers")]
         indexes = [
             models.Index(fields=["title_key"], name="paper_title_key_idx"),
-            GinIndex(fields=["search_vector"], name="paper_search_vector_gin"),
-            # No index on ``languages``: each of the four is on a quarter to half of the papers, so an
-            # index never narrows a list enough to pay (at 1M papers the planner added a 570,000-entry
-            # bitmap to searches, 60 ms, to save less).
-            GinIndex(fields=["category_ids"], name="paper_category_ids_gin"),
+            # One GIN index over the search vector and the two facets almost every search combines
+            # with it: a search filtered by a category and a language is answered inside one index
+            # scan, which skips through a common category's entries (430,000 papers carry cs.LG at
+            # 1M) instead of building a bitmap of each and intersecting them (100 ms -> 30 ms). A
+            # multicolumn GIN index serves conditions on any of its columns alone just as well. The
+            # languages are never looked up alone through it: each is on a quarter to half of the papers.
+            GinIndex(fields=["search_vector", "category_ids", "languages"], name="paper_search_gin"),
             GinIndex(fields=["author_ids"], name="paper_author_ids_gin"),
             GinIndex(fields=["digest_ids"], name="paper_digest_ids_gin"),
             models.Index(F("published").desc(nulls_last=True), F("id").desc(), name="paper_newest_idx"),

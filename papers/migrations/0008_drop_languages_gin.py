@@ -1,4 +1,4 @@
-# Each language is on too many papers for an index on it to pay (see Paper.Meta.indexes).
+# An index on languages alone never pays: each language is on a quarter to half of the papers.
 
 from django.db import migrations
 
