@@ -78,7 +78,12 @@ class Selection:
         again when it can."""
         if self.window is not None and (len(self.window) <= RANK_WINDOW or cap < len(self.window)):
             return min(len(self.window), cap + 1)
-        return self.filterset.qs.order_by().values("pk")[: cap + 1].count()
+        matching = self.filterset.qs
+        # A search counts its first matches from its own index, in any order. Anything else counts
+        # along the date index: rows lie in the order they were imported, so "in the last two years"
+        # matches sit at the table's end, and a count in table order read 580,000 rows to reach them.
+        ordering = () if "rank" in matching.query.annotations else NEWEST
+        return matching.order_by(*ordering).values("pk")[: cap + 1].count()
 
 
 def filtered_papers(data: QueryDict, base: QuerySet[Paper], *, sort: str | None = None) -> Selection:
