@@ -153,12 +153,9 @@ def facet_counts(data: QueryDict, base: QuerySet[Paper], names: list[str]) -> di
     papers all filters select; a facet with one counts what the other filters select. Cached under the
     catalogue version and the exact statement, so paging or re-sorting a list does not count again."""
     shared = [name for name in names if not any(data.getlist(name))]
-    groups = [(PaperFilterSet(data, queryset=base).qs, shared)] if shared else []
-    for name in names:
-        if name not in shared:
-            others = data.copy()
-            others.pop(name, None)
-            groups.append((PaperFilterSet(others, queryset=base).qs, [name]))
+    filterset = PaperFilterSet(data, queryset=base)
+    groups = [(filterset.qs, shared)] if shared else []
+    groups += [(filterset.without(name), [name]) for name in names if name not in shared]
     sql, params = _statement(groups)
     seconds = settings.FACET_CACHE_SECONDS
     if not seconds:

@@ -82,6 +82,25 @@ class PaperFilterSet(django_filters.FilterSet):
         model = Paper
         fields: list[str] = []
 
+    def without(self, name: str) -> QuerySet[Paper]:
+        """The papers every filter but ``name`` selects: what that facet's own counts are computed on
+        (the same as a FilterSet of the query less ``name``, without validating the query again)."""
+        self.errors  # noqa: B018 - validates the form, as ``qs`` does
+        queryset = self.queryset.all()
+        for field, value in self.form.cleaned_data.items():
+            if field != name:
+                queryset = self.filters[field].filter(queryset, value)
+        return queryset
+
+    def _ids(self, model: type[Category] | type[Source], field: str, values: list[str]) -> list[int]:
+        """Ids of the selected categories or sources, looked up once however many querysets use them."""
+        looked_up = self.__dict__.setdefault("_looked_up", {})
+        key = (model, field, tuple(values))
+        if key not in looked_up:
+            selected = model.objects.filter(**{f"{field}__in": values})
+            looked_up[key] = list(selected.values_list("pk", flat=True))
+        return looked_up[key]
+
     def filter_search(self, queryset: QuerySet[Paper], name: str, value: str) -> QuerySet[Paper]:
         return queryset.search(value) if value.strip() else queryset
 
@@ -93,8 +112,7 @@ class PaperFilterSet(django_filters.FilterSet):
     def filter_category(self, queryset, name, values):
         if not values:
             return queryset
-        ids = list(Category.objects.filter(code__in=values).values_list("pk", flat=True))
-        return queryset.filter(category_ids__overlap=ids)
+        return queryset.filter(category_ids__overlap=self._ids(Category, "code", values))
 
     def filter_author(self, queryset, name, values):
         return queryset.filter(author_ids__overlap=_ints(values)) if values else queryset
@@ -105,8 +123,7 @@ class PaperFilterSet(django_filters.FilterSet):
     def filter_source(self, queryset, name, values):
         if not values:
             return queryset
-        ids = list(Source.objects.filter(slug__in=values).values_list("pk", flat=True))
-        return queryset.filter(source_ids__overlap=ids)
+        return queryset.filter(source_ids__overlap=self._ids(Source, "slug", values))
 
     def filter_digest(self, queryset, name, values):
         return queryset.filter(digest_ids__overlap=_ints(values)) if values else queryset
