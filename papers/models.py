@@ -77,15 +77,30 @@ class PaperQuerySet(models.QuerySet):
     def search(self, query: str) -> PaperQuerySet:
         """Papers matching a web-search style query (quoted phrases, -exclude, OR) in any language,
         annotated with ``rank`` (titles weigh most, then authors, then summaries)."""
-        from papers.search_text import websearch_query
-
-        rewritten = websearch_query(query)
-        if not rewritten:
+        search_query = _search_query(query)
+        if search_query is None:
             return self.none().annotate(rank=models.Value(0.0, output_field=models.FloatField()))
-        search_query = SearchQuery(rewritten, search_type="websearch", config="english")
-        return self.filter(search_vector=search_query).annotate(
-            rank=SearchRank(F("search_vector"), search_query, weights=[0.1, 0.2, 0.4, 1.0])
-        )
+        return self.filter(search_vector=search_query).annotate(rank=_rank(search_query))
+
+    def ranked(self, query: str) -> PaperQuerySet:
+        """These papers annotated with ``rank`` for ``query`` without searching them again: for papers
+        already known to match (a search's window), so that PostgreSQL looks them up by id instead of
+        re-checking every match of the search."""
+        search_query = _search_query(query)
+        if search_query is None:
+            return self.annotate(rank=models.Value(0.0, output_field=models.FloatField()))
+        return self.annotate(rank=_rank(search_query))
+
+
+def _search_query(query: str) -> SearchQuery | None:
+    from papers.search_text import websearch_query
+
+    rewritten = websearch_query(query)
+    return SearchQuery(rewritten, search_type="websearch", config="english") if rewritten else None
+
+
+def _rank(search_query: SearchQuery) -> SearchRank:
+    return SearchRank(F("search_vector"), search_query, weights=[0.1, 0.2, 0.4, 1.0])
 
 
 class Paper(models.Model):

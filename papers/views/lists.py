@@ -99,8 +99,8 @@ def filtered_papers(data: QueryDict, base: QuerySet[Paper], *, sort: str | None 
     if sort != "relevance":
         return Selection(filterset, papers.order_by(*SORTS[sort]), sort)
     window = list(papers.order_by(*NEWEST).values_list("pk", flat=True)[: RANK_WINDOW + 1])
-    ranked = papers.filter(pk__in=window[:RANK_WINDOW]).order_by(*SORTS[sort])
-    return Selection(filterset, ranked, sort, window)
+    ranked = Paper.objects.filter(pk__in=window[:RANK_WINDOW]).ranked(filterset.form.cleaned_data["q"])
+    return Selection(filterset, ranked.order_by(*SORTS[sort]), sort, window)
 
 
 def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
