@@ -7,12 +7,13 @@ admin edits cannot create duplicates or orphans, whatever the Python code does.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
@@ -70,6 +71,12 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
 
+# Newest first: the order of lists, feeds and the relevance window (paper_newest_idx).
+NEWEST = (F("published").desc(nulls_last=True), F("id").desc())
+# A rewritten query of words and phrases only: no OR, no exclusion, nothing but letters and digits.
+_WORDS_AND_PHRASES = re.compile(r'[\w\s"]+')
+
+
 class PaperQuerySet(models.QuerySet):
     def published(self) -> PaperQuerySet:
         return self.filter(visibility=Visibility.PUBLISHED)
@@ -91,12 +98,55 @@ class PaperQuerySet(models.QuerySet):
             return self.annotate(rank=models.Value(0.0, output_field=models.FloatField()))
         return self.annotate(rank=_rank(search_query))
 
+    def newest_matches(self, query: str, limit: int) -> list[int]:
+        """Ids of the newest ``limit`` of these papers that match ``query``, newest first.
+
+        GIN cannot check a phrase (what a CJK word becomes: 強化学習 → "強化 化学 学習"): PostgreSQL
+        re-checks every candidate against its stored vector, 21,867 vectors for 強化学習 at 1M papers
+        (190 ms). When the query is only words and phrases, every match also has the phrases' words
+        in any order, which GIN answers alone; so those candidates are taken newest first and the
+        phrases are checked only until ``limit`` pass (55 ms). Same ids, same order."""
+        from papers.search_text import websearch_query
+
+        rewritten = websearch_query(query)
+        if not rewritten:
+            return []
+        in_any_order = _phrases_in_any_order(rewritten)
+        if in_any_order is None:
+            matches = self.filter(search_vector=_websearch(rewritten)).order_by(*NEWEST)
+            return list(matches.values_list("pk", flat=True)[:limit])
+        candidates = self.filter(search_vector=_websearch(in_any_order)).order_by(*NEWEST)
+        sql, params = candidates.values("pk", "published", "search_vector").query.sql_with_params()
+        with connections[self.db].cursor() as cursor:
+            # OFFSET 0 keeps PostgreSQL from folding the phrase check back into the index scan.
+            cursor.execute(
+                f"SELECT pk FROM ({sql} OFFSET 0) AS candidates"
+                " WHERE search_vector @@ websearch_to_tsquery('english', %s)"
+                " ORDER BY published DESC NULLS LAST, pk DESC LIMIT %s",
+                [*params, rewritten, limit],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+
+
+def _phrases_in_any_order(rewritten: str) -> str | None:
+    """The rewritten query with its phrases' words in any order, when it has phrases and every paper it
+    matches matches that too: only words and phrases (no OR, no exclusion, no punctuation)."""
+    if '"' not in rewritten or not _WORDS_AND_PHRASES.fullmatch(rewritten):
+        return None
+    if "or" in rewritten.replace('"', " ").casefold().split():
+        return None
+    return rewritten.replace('"', " ")
+
+
+def _websearch(rewritten: str) -> SearchQuery:
+    return SearchQuery(rewritten, search_type="websearch", config="english")
+
 
 def _search_query(query: str) -> SearchQuery | None:
     from papers.search_text import websearch_query
 
     rewritten = websearch_query(query)
-    return SearchQuery(rewritten, search_type="websearch", config="english") if rewritten else None
+    return _websearch(rewritten) if rewritten else None
 
 
 def _rank(search_query: SearchQuery) -> SearchRank:

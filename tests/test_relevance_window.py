@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from papers.catalogue import refresh_papers
-from papers.models import Paper
+from papers.models import NEWEST, Paper
 from papers.views import lists
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +76,36 @@ def test_a_relevance_page_counts_from_the_window_without_counting_again(client, 
     with CaptureQueriesContext(connection) as newest:
         client.get(LIST, {"q": "transformer", "sort": "newest"})
     assert [q for q in newest.captured_queries if "COUNT(" in q["sql"] and "LIMIT 3" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "強化学習",
+        "強化学習 transformer",
+        '"強化学習"',
+        "学習",
+        "強化学習 OR transformer",
+        "-強化学習 transformer",
+    ],
+)
+def test_newest_matches_equal_the_search_newest_first(matches, query):
+    texts = {
+        "Policies, with reinforcement": "本研究は強化学習の方策を改善する。",  # the phrase itself
+        "Scattered words": "強化の話と化学の話と学習の話。",  # its bigrams, never adjacent
+        "A transformer for control": "強化学習でtransformerを訓練する。",
+    }
+    for year, (title, text) in enumerate(texts.items(), start=2030):
+        paper = Paper.objects.create(title=title, published=date(year, 1, 1))
+        paper.summaries.create(language="ja", kind="summary", text=text)
+    refresh_papers(Paper.objects.values_list("pk", flat=True))
+    papers = Paper.objects.published()
+
+    expected = list(papers.search(query).order_by(*NEWEST).values_list("pk", flat=True)[:10])
+    with CaptureQueriesContext(connection) as captured:
+        assert papers.newest_matches(query, 10) == expected
+    phrase_checked_apart = any("OFFSET 0" in q["sql"] for q in captured.captured_queries)
+    assert phrase_checked_apart == (query in ("強化学習", "強化学習 transformer", '"強化学習"'))
+    if query == "強化学習":
+        titles = set(Paper.objects.filter(pk__in=expected).values_list("title", flat=True))
+        assert titles == {"Policies, with reinforcement", "A transformer for control"}

@@ -24,6 +24,7 @@ from papers.cache import cached_page
 from papers.ingest.text import ARXIV_NEW_ID, ARXIV_OLD_ID
 from papers.languages import LANGUAGE_NAMES, by_reader_preference, reader_language
 from papers.models import (
+    NEWEST,
     Authorship,
     Digest,
     DigestEntry,
@@ -35,7 +36,6 @@ from papers.models import (
     Summary,
     Visibility,
 )
-from papers.views.lists import NEWEST
 
 _VERSIONED_ID = re.compile(rf"(?P<id>{ARXIV_NEW_ID}|{ARXIV_OLD_ID})v\d+")
 MORE_LIKE_THIS = 6

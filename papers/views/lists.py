@@ -17,7 +17,7 @@ from papers.cache import cached_page
 from papers.facets import Facet, compute_facets, month_chart
 from papers.filters import PaperFilterSet
 from papers.languages import by_reader_preference, reader_language
-from papers.models import Author, AuthorRedirect, Authorship, Category, Paper, Summary, Visibility
+from papers.models import NEWEST, Author, AuthorRedirect, Authorship, Category, Paper, Summary, Visibility
 from papers.search_text import highlight, positive_terms
 
 PAGE_SIZE = 20
@@ -27,7 +27,6 @@ CSV_MAX_ROWS = 10_000
 # match's search vector (seconds at a million papers); a window this size stays in milliseconds.
 RANK_WINDOW = 1000
 
-NEWEST = (F("published").desc(nulls_last=True), F("id").desc())
 SORTS = {
     "relevance": (F("rank").desc(), *NEWEST),
     "newest": NEWEST,
@@ -98,8 +97,9 @@ def filtered_papers(data: QueryDict, base: QuerySet[Paper], *, sort: str | None 
         sort = "newest"
     if sort != "relevance":
         return Selection(filterset, papers.order_by(*SORTS[sort]), sort)
-    window = list(papers.order_by(*NEWEST).values_list("pk", flat=True)[: RANK_WINDOW + 1])
-    ranked = Paper.objects.filter(pk__in=window[:RANK_WINDOW]).ranked(filterset.form.cleaned_data["q"])
+    query = filterset.form.cleaned_data["q"]
+    window = filterset.without("q").newest_matches(query, RANK_WINDOW + 1)
+    ranked = Paper.objects.filter(pk__in=window[:RANK_WINDOW]).ranked(query)
     return Selection(filterset, ranked.order_by(*SORTS[sort]), sort, window)
 
 
