@@ -7,6 +7,7 @@ readers can add a second value to it (OR) and see what they would get, as shops 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -30,6 +31,8 @@ from papers.languages import LANGUAGE_NAMES
 from papers.models import Author, Category, Digest, Paper, Source
 
 SHOWN_VALUES = 8  # the rest are behind "more"
+SLOW_COUNT_SECONDS = 0.5
+SLOW_COUNT_CACHE_SECONDS = 30 * 24 * 3600  # the key names the catalogue version: never stale, only unused
 _MONTH_VALUE = re.compile(r"^\d{4}-\d{2}$")
 MAX_VALUES = 50
 
@@ -163,8 +166,12 @@ def facet_counts(data: QueryDict, base: QuerySet[Paper], names: list[str]) -> di
     key = versioned_key("facets", sql, params, using=base.db, per_language=False)
     counts = cache.get(key)
     if counts is None:
+        started = time.monotonic()
         counts = _count(sql, params, names, base.db)
-        cache.set(key, counts, seconds)
+        # Counts that took long (most of a large catalogue: seconds at a million papers) are kept until
+        # the catalogue changes rather than recounted by a reader once they expire.
+        slow = time.monotonic() - started >= SLOW_COUNT_SECONDS
+        cache.set(key, counts, max(seconds, SLOW_COUNT_CACHE_SECONDS) if slow else seconds)
     return _translated(counts)
 
 

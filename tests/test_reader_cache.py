@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from papers import facets
 from papers.cache import catalogue_version
 from papers.catalogue import refresh_papers
 from papers.ingest.importer import import_digest
@@ -157,3 +158,28 @@ def test_cache_keys_name_the_database(settings, demo_papers):
     finally:
         connections["default"].settings_dict["NAME"] = original
     assert here != elsewhere
+
+
+class RecordingCache:
+    def __init__(self, real) -> None:
+        self.real = real
+        self.timeouts: list[int | None] = []
+
+    def get(self, key):
+        return self.real.get(key)
+
+    def set(self, key, value, timeout) -> None:
+        self.timeouts.append(timeout)
+        self.real.set(key, value, timeout)
+
+
+def test_slow_facet_counts_are_kept_until_the_catalogue_changes(client, demo_papers, settings, monkeypatch):
+    settings.FACET_CACHE_SECONDS = 600
+    recording = RecordingCache(facets.cache)
+    monkeypatch.setattr(facets, "cache", recording)
+    monkeypatch.setattr(facets, "SLOW_COUNT_SECONDS", 0)  # every count is slow
+    client.get(LIST, {"format": "json"})
+    assert recording.timeouts == [facets.SLOW_COUNT_CACHE_SECONDS]
+    monkeypatch.setattr(facets, "SLOW_COUNT_SECONDS", 3600)  # none is
+    client.get(LIST, {"format": "json", "q": "Mamba"})
+    assert recording.timeouts[-1] == 600
