@@ -1,5 +1,7 @@
 """Relevance orders the newest RANK_WINDOW matches of a search; counts, other sorts and feeds see all."""
 
+import csv
+import io
 import json
 from datetime import date
 
@@ -59,9 +61,13 @@ def test_relevance_ranks_only_the_newest_matches_and_says_so(client, matches, mo
     assert "sort=newest" in page
 
 
-def test_other_sorts_and_feeds_list_every_match(client, matches, monkeypatch):
+def test_other_sorts_exports_and_feeds_list_every_match(client, matches, monkeypatch):
     monkeypatch.setattr(lists, "RANK_WINDOW", 3)
     assert result_titles(client, sort="newest") == matches[::-1]
+    exported = client.get(LIST, {"q": "transformer", "format": "csv"}).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported)))[1:]
+    assert sorted(row[0] for row in rows) == sorted(matches)
+    assert rows[0][0] == matches[0]  # ranked over every match: the strongest, oldest one first
     feed = client.get(reverse("paper_feed_atom"), {"q": "transformer"}).content.decode()
     positions = [feed.index(title) for title in matches[::-1]]
     assert positions == sorted(positions)  # a feed lists the newest first, whatever the relevance

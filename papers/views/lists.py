@@ -72,6 +72,11 @@ class Selection:
         """True when there are more matches than the relevance window ranks."""
         return self.window is not None and len(self.window) > RANK_WINDOW
 
+    @property
+    def every_match(self) -> QuerySet[Paper]:
+        """Every match in this order, for exports: relevance ranks them all, however many."""
+        return self.filterset.qs.order_by(*SORTS[self.sort])
+
     def capped_count(self, cap: int) -> int:
         """How many papers match, or ``cap + 1`` when more do; the window answers without counting
         again when it can."""
@@ -218,7 +223,7 @@ def render_list(
     selection = filtered_papers(request.GET, base)
     output = request.GET.get("format", "html")
     if output == "csv":
-        return _csv(request, selection.papers)
+        return _csv(request, selection.every_match)
     page = paginate(selection, request.GET.get("page"))
     facets = compute_facets(request.GET, base)
     if output == "json":
