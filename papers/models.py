@@ -86,17 +86,19 @@ class PaperQuerySet(models.QuerySet):
         annotated with ``rank`` (titles weigh most, then authors, then summaries)."""
         search_query = _search_query(query)
         if search_query is None:
-            return self.none().annotate(rank=models.Value(0.0, output_field=models.FloatField()))
-        return self.filter(search_vector=search_query).annotate(rank=_rank(search_query))
+            return self.none()._with_rank(None)
+        return self.filter(search_vector=search_query)._with_rank(search_query)
 
     def ranked(self, query: str) -> PaperQuerySet:
         """These papers annotated with ``rank`` for ``query`` without searching them again: for papers
         already known to match (a search's window), so that PostgreSQL looks them up by id instead of
         re-checking every match of the search."""
-        search_query = _search_query(query)
-        if search_query is None:
+        return self._with_rank(_search_query(query))
+
+    def _with_rank(self, search_query: SearchQuery | None) -> PaperQuerySet:
+        if search_query is None:  # nothing searchable in the query
             return self.annotate(rank=models.Value(0.0, output_field=models.FloatField()))
-        return self.annotate(rank=_rank(search_query))
+        return self.annotate(rank=SearchRank(F("search_vector"), search_query, weights=[0.1, 0.2, 0.4, 1.0]))
 
     def newest_matches(self, query: str, limit: int) -> list[int]:
         """Ids of the newest ``limit`` of these papers that match ``query``, newest first.
@@ -147,10 +149,6 @@ def _search_query(query: str) -> SearchQuery | None:
 
     rewritten = websearch_query(query)
     return _websearch(rewritten) if rewritten else None
-
-
-def _rank(search_query: SearchQuery) -> SearchRank:
-    return SearchRank(F("search_vector"), search_query, weights=[0.1, 0.2, 0.4, 1.0])
 
 
 class Paper(models.Model):
