@@ -3,6 +3,7 @@ facets AND) — shared by the HTML page, the JSON/CSV exports and the feeds."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -92,14 +93,17 @@ class PaperFilterSet(django_filters.FilterSet):
                 queryset = self.filters[field].filter(queryset, value)
         return queryset
 
+    @functools.cached_property
+    def _looked_up(self) -> dict[tuple, list[int]]:
+        return {}
+
     def _ids(self, model: type[Category] | type[Source], field: str, values: list[str]) -> list[int]:
         """Ids of the selected categories or sources, looked up once however many querysets use them."""
-        looked_up = self.__dict__.setdefault("_looked_up", {})
         key = (model, field, tuple(values))
-        if key not in looked_up:
+        if key not in self._looked_up:
             selected = model.objects.filter(**{f"{field}__in": values})
-            looked_up[key] = list(selected.values_list("pk", flat=True))
-        return looked_up[key]
+            self._looked_up[key] = list(selected.values_list("pk", flat=True))
+        return self._looked_up[key]
 
     def filter_search(self, queryset: QuerySet[Paper], name: str, value: str) -> QuerySet[Paper]:
         return queryset.search(value) if value.strip() else queryset
