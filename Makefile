@@ -17,7 +17,7 @@ PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3 pyth
 
 # Local development defaults; production sets its own environment (see README).
 run demo shell migrate: export DEBUG ?= 1
-test test-only lint migrations-check messages: export SECRET_KEY ?= test-only-secret-key-not-for-production
+test test-only fuzz lint migrations-check messages: export SECRET_KEY ?= test-only-secret-key-not-for-production
 # Production settings on loopback: plain HTTP (no HTTPS redirect), a generated key kept in var/.
 prod: export DEBUG = 0
 prod: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/digest_prod
@@ -26,11 +26,12 @@ prod: export SECURE_SSL_REDIRECT ?= 0
 prod: export WEB_CONCURRENCY ?= 2
 PROD_SECRET_KEY_FILE := var/prod-secret-key
 
-.PHONY: help install run demo prod test test-only lint migrations-check messages shell migrate clean
+.PHONY: help install run demo prod test test-only fuzz lint migrations-check messages shell migrate clean
 
 help:
 	@echo "make run    - set up, load demo digests and serve http://$(HOST):$(PORT)/"
 	@echo "make test   - set up and run ruff, the migrations check and the whole test suite"
+	@echo "make fuzz   - the property and fuzz tests with fresh random examples, FUZZ_SCALE (default 20) times as many"
 	@echo "make prod   - production settings: gunicorn + worker on http://$(HOST):$(PORT)/ against DATABASE_URL"
 	@echo "make bench  - query-set benchmark vs the raw-SQL floor + import papers/s; default database: the 1M corpus"
 	@echo "              digest_bench on the embedded PostgreSQL; DATABASE_URL=postgres://... make bench for another,"
@@ -126,6 +127,12 @@ test-only: install
 	$(VENV)/bin/pytest
 
 test: lint migrations-check test-only
+
+# The property and fuzz tests (every @given test) with fresh random examples, FUZZ_SCALE (default 20) times
+# as many as make test draws (tests/fuzzing.py); a failure found replays from .hypothesis/ until it is fixed.
+fuzz: export HYPOTHESIS_PROFILE = fuzz
+fuzz: install
+	$(VENV)/bin/pytest -m hypothesis -q -p no:cacheprovider
 
 # Update the UI translations after changing strings (needs GNU gettext); the .mo files are committed.
 messages: install

@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import fuzzing  # noqa: F401  (registers and loads the hypothesis profile first)
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
 SAMPLES = REPO / "papers" / "demo"

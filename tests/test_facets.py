@@ -4,12 +4,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from papers.facets import ToggleLinks, compute_facets
 from papers.filters import PaperFilterSet
 from papers.models import DigestEntry, Paper
+from tests.fuzzing import fuzz
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def _toggled_reference(data: QueryDict, name: str, value: str) -> str:
     name=st.sampled_from(["category", "author", "language", "year", "a", "zzz"]),
     value=st.text(max_size=6),
 )
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 def test_toggle_links_equal_the_whole_query_re_encoded(query, name, value):
     data = QueryDict(urlencode(query))
     assert ToggleLinks(data).url(name, value) == _toggled_reference(data, name, value)

@@ -1,17 +1,18 @@
 """Random and mutated digests never crash a parser: the only exception allowed is DigestParseError."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from papers.ingest.families import FAMILIES, read_digest
 from papers.ingest.parsed import DigestParseError, ParsedDigest
 from tests.conftest import SAMPLES
+from tests.fuzzing import fuzz
 
 SAMPLE_LINES = [
     line for path in sorted(SAMPLES.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()
 ]
-FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz(600)
 
 # Lines that look like digest structure, so mutations reach deep into the parsers' state machines.
 structural_line = st.sampled_from(SAMPLE_LINES)

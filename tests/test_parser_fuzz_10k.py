@@ -4,24 +4,17 @@ is DigestParseError (with a message). Together with tests/test_parser_fuzz.py (6
 12,000 generated digests; docs/reliability.md ("Hostile input") reports the figures."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from papers.ingest.families import FAMILIES, read_digest
 from papers.ingest.parsed import DigestParseError
 from tests.conftest import SAMPLES
+from tests.fuzzing import fuzz
 from tests.test_parser_fuzz import SAMPLE_LINES, parse_or_refuse
 
 TEXT_BYTES = [path.read_bytes() for path in sorted(SAMPLES.glob("*.txt"))]
 SAMPLE_BYTES = [path.read_bytes() for path in sorted(SAMPLES.glob("*"))]  # and the .html page
-
-
-def fuzz(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 def _mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 
 from papers.filters import FACET_NAMES
 from papers.models import Author, Category, Digest, Paper
+from tests.fuzzing import fuzz as fuzz_settings
 
 ALLOWED = {200, 301, 302, 400, 404}
 
 
 # The test client raises a view's exception instead of answering 500: either way the example fails.
 def fuzz(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
+    return fuzz_settings(
+        examples,
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[
             HealthCheck.function_scoped_fixture,

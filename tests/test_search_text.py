@@ -8,7 +8,7 @@ import random
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from papers.search_text import (
@@ -19,8 +19,9 @@ from papers.search_text import (
     positive_terms,
     websearch_query,
 )
+from tests.fuzzing import fuzz
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz(400)
 
 # ---------------------------------------------------------------------------------------------------------
 # index_text
