@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -118,7 +119,10 @@ class PaperQuerySet(models.QuerySet):
             matches = self.filter(search_vector=_websearch(rewritten)).order_by(*NEWEST)
             return list(matches.values_list("pk", flat=True)[:limit])
         candidates = self.filter(search_vector=_websearch(in_any_order)).order_by(*NEWEST)
-        sql, params = candidates.values("pk", "published", "search_vector").query.sql_with_params()
+        try:
+            sql, params = candidates.values("pk", "published", "search_vector").query.sql_with_params()
+        except EmptyResultSet:  # a filter no paper can pass (``?year=11242208``): the ORM runs no SQL either
+            return []
         with connections[self.db].cursor() as cursor:
             # OFFSET 0 keeps PostgreSQL from folding the phrase check back into the index scan.
             cursor.execute(
@@ -546,7 +550,9 @@ class JobStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One confirmed upload of digest files, imported now or by the background worker."""
+    """One upload of digest files: previewed (in the request, or by the background worker when large),
+    then, once confirmed, imported now or by the background worker (papers.jobs). ``status`` and the
+    progress count describe the preview until ``previewed_at`` is set, the import after ``started_at``."""
 
     Status = JobStatus
 
@@ -559,14 +565,23 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    previewed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # when the editor confirmed the preview
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What the preview page shows: {"errors": [...], "notes": [...]} of reading the upload and "files",
+    # one papers.previews.FilePreview per file, refused ones included.
+    preview = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("view_all_imports", "Can view the import jobs of every editor")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="importjob_status_valid"),
             models.CheckConstraint(condition=Q(done_files__lte=F("total_files")), name="importjob_progress"),
+            models.CheckConstraint(
+                condition=Q(started_at__isnull=True) | Q(previewed_at__isnull=False),
+                name="importjob_confirmed_after_preview",
+            ),
         ]
 
     def __str__(self) -> str:

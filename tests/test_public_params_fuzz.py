@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from papers.filters import FACET_NAMES
@@ -191,7 +191,7 @@ def test_random_query_strings_on_the_other_public_urls(site, client, data, query
 
 @fuzz(300)
 @given(
-    data=st.data(),
+    which=st.integers(min_value=0, max_value=100),  # a list URL (an index, so that @example can name one)
     output=st.sampled_from(["json", "csv", "html", "xml", "JSON", "", "json\x00", "atom"]),
     page=st.one_of(st.sampled_from(["-1", "0", "1", "2", str(10**30), "1.5", "", "١"]), value),
     sort=st.one_of(st.sampled_from(["relevance", "newest", "score", "digests", "rank", "-id", "?"]), value),
@@ -199,8 +199,14 @@ def test_random_query_strings_on_the_other_public_urls(site, client, data, query
     facet_value=value,
     q=st.one_of(st.sampled_from(SEARCH_JUNK), text),
 )
-def test_known_parameters_with_hostile_values(site, client, data, output, page, sort, facet, facet_value, q):
-    url = data.draw(st.sampled_from(site["lists"]))
+# Were 500s (EmptyResultSet): a filter nothing can pass with a search whose relevance window checks phrases.
+@example(which=0, output="html", page="", sort="", facet="year", facet_value="11242208", q='"unclosed phrase')
+@example(
+    which=0, output="json", page="1", sort="relevance", facet="month", facet_value="2024-13", q="関数近似"
+)
+@example(which=0, output="csv", page="", sort="", facet="code", facet_value="maybe", q='"Kolmogorov Arnold"')
+def test_known_parameters_with_hostile_values(site, client, which, output, page, sort, facet, facet_value, q):
+    url = site["lists"][which % len(site["lists"])]
     query = "&".join(
         [
             _pair("q", q),
