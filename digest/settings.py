@@ -170,6 +170,10 @@ DIGEST_ZIP_MAX_UNCOMPRESSED_BYTES = env_int(
 )
 # Uploads with more bytes than this are imported by the background worker instead of during the request.
 DIGEST_BACKGROUND_THRESHOLD_BYTES = env_int("DIGEST_BACKGROUND_THRESHOLD_BYTES", 512 * 1024, minimum=0)
+# Uploads with more bytes than this are previewed (a dry run of the import, about as slow: 0.6-1.5 MB/s)
+# by the background worker too, the editor waiting on a page that follows it. Its own setting: previewing
+# in the request spares a round trip through the worker, so only uploads that would take seconds go there.
+DIGEST_BACKGROUND_PREVIEW_BYTES = env_int("DIGEST_BACKGROUND_PREVIEW_BYTES", 2 * 1024 * 1024, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 50, minimum=1)
 
 # Logs go to stderr: one JSON object per line in production (LOG_FORMAT=json, see digest/logging.py),

@@ -1,30 +1,37 @@
-"""Import jobs: the files of an upload kept in the database and imported one by one, during the request
-for small uploads and by the background worker (``manage.py db_worker``) for large ones.
+"""Import jobs: the files of an upload kept in the database, previewed, then imported one by one, during
+the request for small uploads and by the background worker (``manage.py db_worker``) for large ones.
 
 Life of a job:
 
-1. ``create_job`` stores the previewed files; the job is *unconfirmed* (status queued, ``started_at`` empty)
-   and nothing runs. Unconfirmed jobs older than ``PREVIEW_TTL`` are deleted by ``discard_stale_previews``.
-2. ``start_job`` confirms it (sets ``started_at``) and runs it at once when its files add up to at most
+1. The upload is previewed (papers.previews). A small upload is previewed in the request and
+   ``create_job`` stores the files that can be imported, with the preview (``previewed_at`` set). A larger
+   one (over ``DIGEST_BACKGROUND_PREVIEW_BYTES``) is stored whole by ``create_preview_job`` and
+   ``preview_job_task`` runs ``run_preview`` on the worker: it previews file by file (``status`` and
+   ``done_files`` follow it: n/N files parsed), then keeps only the importable files and the preview.
+2. A previewed job is *unconfirmed* (status queued, ``started_at`` empty) and nothing runs. Unconfirmed
+   jobs older than ``PREVIEW_TTL`` are deleted by ``discard_stale_previews``, previewed or not.
+3. ``start_job`` confirms it (sets ``started_at``) and runs it at once when its files add up to at most
    ``DIGEST_BACKGROUND_THRESHOLD_BYTES``, or enqueues ``import_job_task`` once the transaction commits.
-3. ``run_job`` imports every file not imported yet, each in its own transaction (``import_digest``), and
+4. ``run_job`` imports every file not imported yet, each in its own transaction (``import_digest``), and
    records progress outside those transactions, so that the status page sees it while the job runs. A
    file imported successfully drops its bytes; a failed one keeps them for ``retry_job``.
 
-Kill recovery. ``run_job`` holds a PostgreSQL *session* advisory lock on the job for as long as it runs.
+Kill recovery. ``run_job`` and ``run_preview`` hold a PostgreSQL *session* advisory lock on the job for as
+long as they run.
 PostgreSQL releases it when the session ends, however it ends: a worker killed with SIGKILL (or a web
 process killed during an in-request import) rolls back its open file transaction and frees the lock. So
 "is anybody importing this job?" is answered exactly by whether the lock is held, with no timeout to
-guess. ``retry_job`` accepts a job when nobody holds its lock and
+guess. ``retry_job`` accepts a job that is being imported, or previewed in the background (its preview then
+runs again from the first file), when nobody holds its lock and
 
 - it failed, or
 - it is "running" (the process running it died: its "running" file is imported again), or
-- it is confirmed but queued and its task can no longer start: the task result finished, vanished or
-  was claimed by a worker that died, or no task id was recorded ``ENQUEUE_GRACE`` after confirmation
-  (enqueueing failed).
+- it is queued and its task can no longer start: the task result finished, vanished or was claimed by a
+  worker that died, or no task id was recorded ``ENQUEUE_GRACE`` after it was queued (enqueueing failed).
 
 A job whose task is still waiting for a worker is not retryable (start a worker instead). A second
-``run_job`` for a job that is already running returns at once, so a duplicate task does no harm.
+``run_job`` (or ``run_preview``) for a job that is already running returns at once, so a duplicate task
+does no harm.
 """
 
 from __future__ import annotations
@@ -32,23 +39,22 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
-from django.tasks import TaskResultStatus, task
-from django.tasks.exceptions import TaskResultDoesNotExist
+from django.tasks import Task, TaskResultStatus, task
+from django.tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 from django.utils import timezone
 
-from papers.ingest.families import FAMILIES
 from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, ImportResult, import_digest
 from papers.models import ImportJob, ImportJobFile
-from papers.uploads import UploadedDigest
+from papers.previews import FilePreview, preview_file, upload_report
+from papers.uploads import UploadBatch, UploadedDigest
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ ENQUEUE_GRACE = timedelta(minutes=1)
 # First key of the two-key advisory lock (pg_advisory_lock(int, int)); the second is the job id. The
 # importer's locks use the one-key (bigint) space, which PostgreSQL keeps apart from this one.
 _LOCK_CLASS = 0x1D16E5
-FAMILY_LABELS = {module.FAMILY: module.LABEL for module in FAMILIES}
+_PREVIEWED_FIELDS = ("status", "error", "task_id", "total_files", "done_files", "previewed_at", "preview")
 
 
 class JobNotRetryable(Exception):
@@ -66,37 +72,7 @@ class JobNotRetryable(Exception):
 
 
 class ImportJobCrashed(Exception):
-    """Raised by the task (after the job was marked failed) so that the worker records the task failed."""
-
-
-# -- preview ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class FilePreview:
-    file: UploadedDigest
-    result: ImportResult
-
-    @property
-    def family_label(self) -> str:
-        return FAMILY_LABELS.get(self.result.family, self.result.family)
-
-    @property
-    def created(self) -> int:
-        return self.result.count(CREATED)
-
-    @property
-    def updated(self) -> int:
-        return self.result.count(UPDATED)
-
-    @property
-    def unchanged(self) -> int:
-        return self.result.count(UNCHANGED)
-
-
-def preview_files(files: Iterable[UploadedDigest], user=None) -> list[FilePreview]:
-    """A dry run of each file against the catalogue as it is now (each file on its own)."""
-    return [FilePreview(file, import_digest(file.data, file.name, user=user, dry_run=True)) for file in files]
+    """Raised by a task (after the job was marked failed) so that the worker records the task failed."""
 
 
 def result_summary(result: ImportResult) -> dict:
@@ -122,13 +98,26 @@ def result_summary(result: ImportResult) -> dict:
 # -- creating, starting, retrying ------------------------------------------------------------------------
 
 
-def create_job(files: Iterable[UploadedDigest], user) -> ImportJob:
-    """An unconfirmed job holding the files' bytes, so that confirming a preview needs no re-upload."""
-    files = list(files)
+def create_job(files: Iterable[UploadedDigest], user, preview: dict | None = None) -> ImportJob:
+    """An unconfirmed job holding the bytes of files previewed in the request (``preview``: what the
+    preview page shows), so that confirming the preview needs no re-upload."""
+    return _store(list(files), user, previewed_at=timezone.now(), preview=preview or {})
+
+
+def create_preview_job(batch: UploadBatch, user) -> ImportJob:
+    """A job holding every file of the upload, previewed by the background worker once the transaction
+    commits (``run_preview``)."""
     with transaction.atomic():
-        job = ImportJob.objects.create(created_by=user, total_files=len(files))
-        for position, file in enumerate(files, start=1):
-            ImportJobFile.objects.create(
+        job = _store(batch.files, user, previewed_at=None, preview=upload_report(batch))
+        transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
+def _store(files: list[UploadedDigest], user, **fields) -> ImportJob:
+    with transaction.atomic():
+        job = ImportJob.objects.create(created_by=user, total_files=len(files), **fields)
+        ImportJobFile.objects.bulk_create(
+            ImportJobFile(
                 job=job,
                 position=position,
                 name=file.name,
@@ -136,7 +125,13 @@ def create_job(files: Iterable[UploadedDigest], user) -> ImportJob:
                 size=len(file.data),
                 checksum=hashlib.sha256(file.data).hexdigest(),
             )
+            for position, file in enumerate(files, start=1)
+        )
     return job
+
+
+def is_previewed(job: ImportJob) -> bool:
+    return job.previewed_at is not None
 
 
 def is_confirmed(job: ImportJob) -> bool:
@@ -146,7 +141,7 @@ def is_confirmed(job: ImportJob) -> bool:
 def discard_stale_previews() -> int:
     """Deletes unconfirmed jobs older than PREVIEW_TTL (their bytes would otherwise stay forever)."""
     deleted, _ = ImportJob.objects.filter(
-        status=Status.QUEUED, started_at__isnull=True, created_at__lt=timezone.now() - PREVIEW_TTL
+        started_at__isnull=True, created_at__lt=timezone.now() - PREVIEW_TTL
     ).delete()
     return deleted
 
@@ -164,8 +159,11 @@ def start_job(job: ImportJob) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if is_confirmed(job):
             return job
-        job.started_at = timezone.now()
-        job.save(update_fields=["started_at"])
+        if not is_previewed(job):  # callers check first: the preview page offers no confirmation yet
+            raise ValueError(f"import job {job.pk} cannot be confirmed before its preview is finished")
+        # The preview is only for deciding to confirm; a large upload's would otherwise stay for good.
+        job.started_at, job.preview = timezone.now(), {}
+        job.save(update_fields=["started_at", "preview"])
         background = _launch(job)
     if not background:
         run_job(job.pk)
@@ -175,22 +173,22 @@ def start_job(job: ImportJob) -> ImportJob:
 
 def retry_blocker(job: ImportJob) -> str | None:
     """Why the job cannot be retried now, or None when it can (see the module's docstring)."""
-    if not is_confirmed(job):
+    if is_previewed(job) and not is_confirmed(job):
         return "the upload has not been confirmed yet"
     if job.status == Status.DONE:
         return "every file was imported; there is nothing to retry"
     if job_is_active(job.pk):
-        return "the job is being imported right now"
+        return f"the job is being {'imported' if is_confirmed(job) else 'previewed'} right now"
     if job.status in (Status.FAILED, Status.RUNNING):
         return None
-    # Confirmed and queued: waiting for the worker, unless its task can no longer start.
+    # Queued: waiting for the worker, unless its task can no longer start.
     if not job.task_id:
-        if timezone.now() - job.started_at < ENQUEUE_GRACE:
+        if timezone.now() - (job.started_at or job.created_at) < ENQUEUE_GRACE:
             return "the job is being queued"
         return None
     try:
-        task_status = import_job_task.get_result(job.task_id).status
-    except TaskResultDoesNotExist:
+        task_status = _task_for(job).get_result(job.task_id).status
+    except (TaskResultDoesNotExist, TaskResultMismatch):
         return None
     if task_status == TaskResultStatus.READY:
         return "the job is waiting for the background worker (is manage.py db_worker running?)"
@@ -199,17 +197,21 @@ def retry_blocker(job: ImportJob) -> str | None:
 
 def retry_job(job: ImportJob) -> ImportJob:
     """Queues the job's files that were not imported (failed, or left "running" by a killed process) and
-    starts the job again like ``start_job``. Raises JobNotRetryable with the reason when it cannot."""
+    starts the job again like ``start_job``; a job whose background preview failed or stopped is queued
+    for its preview again. Raises JobNotRetryable with the reason when it cannot."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         reason = retry_blocker(job)
         if reason:
             raise JobNotRetryable(reason)
-        job.files.exclude(status=Status.DONE).update(status=Status.QUEUED, error="")
         job.status, job.error, job.task_id, job.finished_at = Status.QUEUED, "", "", None
-        job.done_files = job.files.filter(status=Status.DONE).count()
+        if is_previewed(job):
+            job.files.exclude(status=Status.DONE).update(status=Status.QUEUED, error="")
+            job.done_files = job.files.filter(status=Status.DONE).count()
+        else:
+            job.done_files = 0
         job.save(update_fields=["status", "error", "task_id", "finished_at", "done_files"])
-        background = _launch(job)
+        background = _launch(job) if is_previewed(job) else _enqueue_on_commit(job)
     if not background:
         run_job(job.pk)
     job.refresh_from_db()
@@ -222,13 +224,25 @@ def _launch(job: ImportJob) -> bool:
     remaining = job.files.exclude(status=Status.DONE).aggregate(total=Sum("size"))["total"] or 0
     if remaining <= settings.DIGEST_BACKGROUND_THRESHOLD_BYTES:
         return False
+    return _enqueue_on_commit(job)
+
+
+def _enqueue_on_commit(job: ImportJob) -> bool:
     transaction.on_commit(partial(_enqueue, job.pk))
     return True
 
 
 def _enqueue(job_id: int) -> None:
-    result = import_job_task.enqueue(job_id)
+    """Enqueues the task the job needs now: its preview, or its import once previewed."""
+    job = ImportJob.objects.only("previewed_at").filter(pk=job_id).first()
+    if job is None:  # discarded before the transaction that queued it committed
+        return
+    result = _task_for(job).enqueue(job_id)
     ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id))
+
+
+def _task_for(job: ImportJob) -> Task:
+    return import_job_task if is_previewed(job) else preview_job_task
 
 
 # -- running ---------------------------------------------------------------------------------------------
@@ -236,7 +250,15 @@ def _enqueue(job_id: int) -> None:
 
 @task
 def import_job_task(job_id: int) -> dict:
-    summary = run_job(job_id)
+    return _reported(run_job(job_id))
+
+
+@task
+def preview_job_task(job_id: int) -> dict:
+    return _reported(run_preview(job_id))
+
+
+def _reported(summary: dict) -> dict:
     if summary["status"] == "crashed":
         raise ImportJobCrashed(summary["error"])
     return summary
@@ -245,11 +267,21 @@ def import_job_task(job_id: int) -> dict:
 def run_job(job_id: int) -> dict:
     """Imports every file of the job not imported yet. Never raises: an unexpected error marks the job
     failed (and is logged with its traceback); returns a JSON summary."""
+    return _locked(job_id, _run)
+
+
+def run_preview(job_id: int) -> dict:
+    """Previews every file of a job stored by ``create_preview_job``, then keeps the importable files and
+    the preview. Never raises, like ``run_job``."""
+    return _locked(job_id, _preview)
+
+
+def _locked(job_id: int, work: Callable[[int], dict]) -> dict:
     if not _try_lock(job_id):
-        logger.info("import job %s is already being imported elsewhere", job_id)
+        logger.info("import job %s is already being worked on elsewhere", job_id)
         return {"job": job_id, "status": "busy"}
     try:
-        return _run(job_id)
+        return work(job_id)
     except Exception as error:
         logger.exception("import job %s crashed", job_id)
         message = f"unexpected error: {error}"
@@ -297,6 +329,48 @@ def _import_file(job: ImportJob, file_id: int) -> None:
         )
     else:
         files.update(status=Status.FAILED, result=result_summary(result), error="; ".join(result.errors))
+
+
+def _preview(job_id: int) -> dict:
+    discarded = {"job": job_id, "status": "discarded"}
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id, previewed_at__isnull=True).first()
+    if job is None:  # discarded by the editor, or previewed by a duplicate task
+        return discarded
+    running = {"status": Status.RUNNING, "error": "", "done_files": 0, "finished_at": None}
+    ImportJob.objects.filter(pk=job_id).update(**running)
+    file_ids = list(job.files.order_by("position").values_list("pk", flat=True))
+    previews = []
+    for file_id in file_ids:
+        row = ImportJobFile.objects.filter(pk=file_id).values_list("name", "data").first()
+        if row is None:  # the editor discarded the upload meanwhile
+            return discarded
+        name, data = row
+        previews.append(preview_file(name, bytes(data), user=job.created_by))
+        ImportJob.objects.filter(pk=job_id).update(done_files=len(previews))
+    return _keep_importable(job_id, file_ids, previews) or discarded
+
+
+def _keep_importable(job_id: int, file_ids: list[int], previews: list[FilePreview]) -> dict | None:
+    """Drops the files that cannot be imported, numbers the others from 1 as an in-request preview
+    would, and stores the preview: the job is then an unconfirmed upload like any other."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return None
+        kept = [file_id for file_id, preview in zip(file_ids, previews, strict=True) if preview.ok]
+        job.files.exclude(pk__in=kept).delete()
+        # Out of the way first: (job, position) is unique and checked row by row.
+        job.files.update(position=F("position") + len(file_ids))
+        ImportJobFile.objects.bulk_update(
+            [ImportJobFile(pk=file_id, position=position) for position, file_id in enumerate(kept, 1)],
+            ["position"],
+        )
+        job.status, job.error, job.task_id = Status.QUEUED, "", ""
+        job.total_files, job.done_files, job.previewed_at = len(kept), 0, timezone.now()
+        job.preview = {**job.preview, "files": [preview.to_json() for preview in previews]}
+        job.save(update_fields=[*_PREVIEWED_FIELDS])
+    refused = len(previews) - len(kept)
+    return {"job": job_id, "status": "previewed", "importable": len(kept), "refused": refused}
 
 
 def _record_progress(job_id: int) -> None:

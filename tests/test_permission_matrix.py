@@ -52,7 +52,8 @@ def editor_urls(o) -> list[str]:
 USER_ADMIN = ["admin:auth_user_changelist", "admin:auth_user_add", "admin:auth_group_changelist"]
 
 
-def log_in(client, django_user_model, role: str, editors: Group) -> None:
+def log_in(client, django_user_model, role: str, editors: Group, job: ImportJob | None = None) -> None:
+    """Logs the role in; ``job`` becomes the user's upload (an editor sees only their own jobs)."""
     if role == "anonymous":
         return
     if role == "superuser":
@@ -61,12 +62,14 @@ def log_in(client, django_user_model, role: str, editors: Group) -> None:
         user = django_user_model.objects.create_user(role, password="x", is_staff=role == "editor")
         if role == "editor":
             user.groups.add(editors)
+    if job is not None:
+        ImportJob.objects.filter(pk=job.pk).update(created_by=user)
     client.force_login(user)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_editor_url(client, django_user_model, objects, role, editors_group):
-    log_in(client, django_user_model, role, editors_group)
+    log_in(client, django_user_model, role, editors_group, objects["job"])
     for url in editor_urls(objects):
         response = client.get(url)
         if role in ("anonymous", "reader"):
@@ -89,7 +92,7 @@ def test_user_management(client, django_user_model, role, editors_group):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_editor_actions_by_post(client, django_user_model, objects, role, editors_group):
-    log_in(client, django_user_model, role, editors_group)
+    log_in(client, django_user_model, role, editors_group, objects["job"])
     papers = Paper.objects.filter(arxiv_id__in=["2404.19756", "2312.00752"])
     merge = client.post(
         reverse("admin:papers_paper_changelist"),
