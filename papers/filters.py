@@ -32,9 +32,10 @@ class MultiValueField(forms.Field):
 
     def to_python(self, value) -> list[str]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        # NUL cannot be stored in (or compared with) PostgreSQL text: no facet value holds one.
-        values = [str(item).replace("\x00", "").strip() for item in values]
-        cleaned = [item[:100] for item in values if item]
+        # NUL cannot be stored in (or compared with) PostgreSQL text: no facet value holds one. Spaces
+        # are kept: a stored code may have them, and its facet link must still select it.
+        values = [str(item).replace("\x00", "") for item in values]
+        cleaned = [item[:100] for item in values if item.strip()]
         return list(dict.fromkeys(cleaned))[:MAX_VALUES_PER_FACET]
 
 
@@ -56,6 +57,7 @@ class SearchFilter(django_filters.CharFilter):
 
 def _ints(values: list[str]) -> list[int]:
     # isascii(): "²" and "١" are digits to str.isdigit() but not to int() or to a bigint column.
+    values = [value.strip() for value in values]
     return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
 
 
@@ -145,7 +147,7 @@ class PaperFilterSet(django_filters.FilterSet):
             return queryset
         ranges = []
         for value in values:
-            match = _MONTH.match(value)
+            match = _MONTH.match(value.strip())
             if match and 1900 < int(match[1]) < 2200 and 1 <= int(match[2]) <= 12:
                 start = date(int(match[1]), int(match[2]), 1)
                 end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)

@@ -51,6 +51,9 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.code} ({self.name})" if self.name else self.code
 
+    def get_absolute_url(self) -> str:
+        return reverse("category_detail", args=[self.code])
+
 
 class Author(models.Model):
     """A name as printed. Two spellings of one person stay two rows until an editor merges them:
@@ -218,6 +221,8 @@ class Paper(models.Model):
                 condition=Q(arxiv_id__regex=ARXIV_ID_PATTERN), name="paper_arxiv_id_format"
             ),
             models.CheckConstraint(condition=~Q(title=""), name="paper_title_not_empty"),
+            # What SlugField means and paper_slug() makes: a slug is a URL part as it stands.
+            models.CheckConstraint(condition=Q(slug__regex=r"^[-a-zA-Z0-9_]+$"), name="paper_slug_format"),
             models.CheckConstraint(condition=~Q(title_key=""), name="paper_title_key_not_empty"),
             models.CheckConstraint(
                 condition=Q(visibility__in=Visibility.values), name="paper_visibility_valid"
@@ -585,8 +590,7 @@ class ImportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Not the status: whether it is the preview's or the import's is the admin's status line to say.
-        return f"Upload #{self.pk}"
+        return f"Upload #{self.pk} ({self.get_status_display()} {self.done_files}/{self.total_files})"
 
 
 class ImportJobFile(models.Model):

@@ -6,7 +6,8 @@ from papers.views.feeds import PaperAtomFeed, PaperRssFeed
 
 
 class PaperKeyConverter:
-    """A paper's permanent key: its arXiv id (``2404.19756``, ``hep-th/9901001``) or its slug."""
+    """A paper's permanent key: its arXiv id (``2404.19756``, ``hep-th/9901001``) or its slug. Check
+    constraints hold both to these shapes, so every stored paper can be linked."""
 
     regex = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?|[\w.\-]+"
 
@@ -17,7 +18,21 @@ class PaperKeyConverter:
         return value
 
 
+class CategoryCodeConverter:
+    """Any category code the database can hold (every character but NUL, slashes included: digests print
+    ``cs.LG/stat.ML``), so that linking to a stored category can never fail; the view 404s unknown ones."""
+
+    regex = r"[^\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(PaperKeyConverter, "paperkey")
+register_converter(CategoryCodeConverter, "categorycode")
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -27,6 +42,6 @@ urlpatterns = [
     path("papers/<paperkey:key>/", detail.paper_detail, name="paper_detail"),
     path("digests/<int:pk>/", detail.digest_detail, name="digest_detail"),
     path("authors/<int:pk>/", lists.author_papers, name="author_detail"),
-    path("categories/<str:code>/", lists.category_papers, name="category_detail"),
+    path("categories/<categorycode:code>/", lists.category_papers, name="category_detail"),
     path("newsletter/", newsletter.newsletter, name="newsletter"),
 ]

@@ -16,18 +16,55 @@ from papers.models import Paper
 from papers.views.lists import decorate, filtered_papers, with_list_details
 
 FEED_SIZE = 50
-_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Anything but a character XML 1.0 allows (its ``Char`` production).
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry: C0 controls but tab, newline and carriage
+    return, lone surrogates, U+FFFE and U+FFFF. Django's feed writer refuses the controls with a 500
+    (UnserializableContentError) and writes the noncharacters into XML that no parser accepts."""
+    return _NOT_XML_CHAR.sub("", text)
+
+
+def _xml_safe_value(value):
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):  # categories
+        return type(value)(_xml_safe_value(item) for item in value)
+    return value  # dates, enclosures, stylesheets, None
+
+
+class XmlSafeFeed:
+    """A feed generator that makes every text it is given XML-safe, so that a feed is well-formed
+    whatever a query or the catalogue holds (the importer cleans text too, but rows can come from
+    elsewhere: admin edits, restores, older imports)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.feed = {key: _xml_safe_value(value) for key, value in self.feed.items()}
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*args, **kwargs)
+        self.items[-1] = {key: _xml_safe_value(value) for key, value in self.items[-1].items()}
+
+
+class XmlSafeAtom1Feed(XmlSafeFeed, Atom1Feed):
+    pass
+
+
+class XmlSafeRss201rev2Feed(XmlSafeFeed, Rss201rev2Feed):
+    pass
 
 
 class PaperAtomFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def get_object(self, request: HttpRequest) -> HttpRequest:
         return request
 
     def title(self, request: HttpRequest) -> str:
-        # XML 1.0 cannot carry control characters: a query holding one still gets its feed.
-        query = _XML_UNSAFE.sub("", request.GET.get("q", "")).strip()
+        query = request.GET.get("q", "").strip()
         return _("ML paper digests: “%(query)s”") % {"query": query} if query else _("ML paper digests")
 
     def link(self, request: HttpRequest) -> str:
@@ -74,4 +111,4 @@ class PaperAtomFeed(Feed):
 
 
 class PaperRssFeed(PaperAtomFeed):
-    feed_type = Rss201rev2Feed
+    feed_type = XmlSafeRss201rev2Feed
