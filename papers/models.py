@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from papers.ingest import parsed
+from papers.ingest.categories import CATEGORY_CODE_MAX_LENGTH, CATEGORY_CODE_PATTERN, is_category_code
 from papers.ingest.text import ARXIV_ID_PATTERN, match_key
 
 
@@ -38,15 +39,32 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-class Category(models.Model):
-    """An arXiv subject class such as ``cs.CL``; unknown codes are accepted with an empty name."""
+def validate_category_code(code: str) -> None:
+    if not is_category_code(code):
+        raise ValidationError(
+            _("%(code)s is not an arXiv category code such as cs.LG, hep-th or cond-mat.dis-nn."),
+            code="invalid",
+            params={"code": code},
+        )
 
-    code = models.CharField(max_length=40, unique=True)
+
+class Category(models.Model):
+    """An arXiv subject class such as ``cs.CL``; codes without a known name are kept with an empty one, but
+    every code has arXiv's shape (papers.ingest.categories), whichever way it arrives."""
+
+    code = models.CharField(
+        max_length=CATEGORY_CODE_MAX_LENGTH, unique=True, validators=[validate_category_code]
+    )
     name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=CATEGORY_CODE_PATTERN), name="category_code_format"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.name})" if self.name else self.code

@@ -144,9 +144,9 @@ def test_valid_utf8_full_of_control_characters_is_binary() -> None:
         decode_bytes(data)
 
 
-def test_a_stray_control_character_is_tolerated() -> None:
+def test_a_stray_control_character_is_tolerated_and_removed() -> None:
     text = JA + "\x1b" + "\n" + JA
-    assert decode_bytes(text.encode()).text == text
+    assert decode_bytes(text.encode()).text == JA + "\n" + JA
 
 
 # --- looks_like_html ---------------------------------------------------------------------------------

@@ -426,7 +426,7 @@ def big_paper() -> Paper:
     Authorship.objects.bulk_create(
         Authorship(paper=paper, author=author, position=index) for index, author in enumerate(authors, 1)
     )
-    categories = [Category.objects.create(code=f"cs.X{index}") for index in range(6)]
+    categories = [Category.objects.create(code=f"cs.X{letter}") for letter in "ABCDEF"]
     paper.categories.add(*categories)
     for index in range(8):
         digest = make_digest(f"crowd-{index}", ["ja", "zh", "ko"][index % 3], date(2024, 1, index + 1))

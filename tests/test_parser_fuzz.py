@@ -1,7 +1,7 @@
 """Random and mutated digests never crash a parser: the only exception allowed is DigestParseError."""
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from papers.ingest.families import FAMILIES, read_digest
@@ -21,6 +21,11 @@ noise_line = st.text(
         list("要約著者カテゴリー論文紹介摘要推荐阅读指数:：-–/ >•.,[]()0123456789abcXYZ\t")
     ),
     max_size=40,
+)
+# A malformed URL under さらに読む made urllib raise "Invalid IPv6 URL" out of the PyTorchKR parser.
+MALFORMED_URL_DIGEST = (
+    "Sparse Routing for Tiny Experts\n論文紹介\nWe propose a sparse routing method.\n論文リンク\n"
+    "https://arxiv.org/abs/2403.01234\nさらに読む\nhttps://[github.com/example/tiny-experts\n原文\n"
 )
 mutated_digest = st.lists(st.one_of(structural_line, noise_line, st.text(max_size=60)), max_size=80).map(
     "\n".join
@@ -42,6 +47,7 @@ def parse_or_refuse(module, text: str) -> None:
 @pytest.mark.parametrize("module", FAMILIES, ids=lambda module: module.FAMILY)
 @FUZZ
 @given(text=mutated_digest)
+@example(text=MALFORMED_URL_DIGEST)
 def test_mutated_digests_parse_or_raise_the_parsers_own_error(module, text):
     module.detect(text)
     parse_or_refuse(module, text)
@@ -71,6 +77,7 @@ def test_random_bytes_through_the_whole_pipeline_never_crash(data):
         st.sampled_from(["p", "li", "blockquote", "div", "h2", "a", "nav", "script", "pre"]), max_size=30
     ),
 )
+@example(body=["論文紹介", '<a href="https://[github.com/example">code</a>'], tags=["p", "p"])
 def test_mutated_html_pages_never_crash(body, tags):
     html = "<html><body>" + "".join(f"<{tag}>{line}</{tag}>" for tag, line in zip(tags, body, strict=False))
     try:

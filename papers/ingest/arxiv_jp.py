@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
+from .categories import split_category_codes
 from .parsed import ABSTRACT, DigestParseError, ParsedDigest, ParsedLink, ParsedPaper, ParsedSummary
-from .text import arxiv_id_from_url, find_arxiv_id, split_links
+from .text import arxiv_id_from_url, find_arxiv_id, split_links, usable_urls
 
 FAMILY = "arxiv_jp"
 LABEL = "arxiv.jp (Japanese abstract translations)"
@@ -41,7 +42,7 @@ _METADATA_HEADER = re.compile(r"^arxiv\s*情報$", re.IGNORECASE)
 _AUTHORS = re.compile(r"^著者(?:\s*[:：]\s*|\s+)(?P<names>\S.*)$")
 _PUBLISHED = re.compile(r"^発行日\s*[:：]?\s*(?P<date>\d{4}-\d{2}-\d{2})")
 _ARXIV_SITE = re.compile(r"^arxiv\s*サイト\s*[:：]?\s*(?P<rest>.*)$", re.IGNORECASE)
-_CATEGORIES = re.compile(r"^カテゴリー\s*[:：]\s*(?P<codes>[^|]*)")
+_CATEGORIES = re.compile(r"^カテゴリー\s*[:：]\s*(?P<codes>[^|｜]*)")
 # The provider block is the same on every entry and says nothing about the paper; an HTML page may
 # also put the comment link of the カテゴリー line on a line of its own.
 _BOILERPLATE = re.compile(
@@ -178,6 +179,7 @@ class _Parser:
             self.entry = _Entry(line=header.number, title=None)
         else:
             title, urls = split_links(title_line.text)
+            urls = usable_urls(urls, title_line.number, self.digest)
             self.entry = _Entry(line=title_line.number, title=title, title_urls=urls)
         self.block = _Block.JA_ABSTRACT
 
@@ -262,13 +264,21 @@ class _Parser:
             self.entry.published = self.parse_date(line, match["date"])
         elif match := _ARXIV_SITE.match(text):
             self.entry.site_text = match["rest"]
-            self.entry.site_urls = urls
+            self.entry.site_urls = usable_urls(urls, line.number, self.digest)
         elif match := _CATEGORIES.match(text):
-            self.entry.categories = _split_list(match["codes"])
+            self.entry.categories = self.read_categories(line, match["codes"])
         elif not _BOILERPLATE.match(text):
             return False
         self.enter_metadata()
         return True
+
+    def read_categories(self, line: _Line, text: str) -> list[str]:
+        codes, rejected = split_category_codes(text)
+        if rejected:
+            pieces = ", ".join(map(repr, rejected))
+            message = f"skipped what is not an arXiv category code (such as cs.LG) in カテゴリー: {pieces}"
+            self.digest.warn(line.number, message)
+        return codes
 
     def parse_date(self, line: _Line, value: str) -> date | None:
         try:

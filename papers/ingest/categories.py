@@ -1,4 +1,45 @@
-"""Human names of the arXiv subject classes digests mention most; other codes are stored without one."""
+"""arXiv category codes: what a stored code may look like, how a digest's list of them is read, and the
+human names of the subject classes digests mention most (other codes are stored without one)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# An archive ("cs", "hep-th", "q-bio", old "solv-int"), optionally a subject class: two capitals ("cs.LG",
+# "astro-ph.GA") or a lower-case name ("cond-mat.dis-nn", "physics.comp-ph", "cond-mat.soft"). Codes are
+# kept exactly as arXiv writes them, so "CS.LG" is refused rather than guessed at. The pattern is also the
+# Category.code check constraint: it uses only what Python's re and PostgreSQL's regular expressions share.
+_ARCHIVE = r"(?:[a-z]{2,}|[a-z]-[a-z]+)(?:-[a-z]+)*"
+_SUBJECT_CLASS = r"(?:[A-Z]{2}|[a-z]{3,}(?:-[a-z]+)*|[a-z]+(?:-[a-z]+)+)"
+CATEGORY_CODE_PATTERN = rf"^{_ARCHIVE}(?:\.{_SUBJECT_CLASS})?$"
+CATEGORY_CODE_MAX_LENGTH = 40  # Category.code's column
+_CATEGORY_CODE = re.compile(CATEGORY_CODE_PATTERN)
+
+# Between codes, after NFKC (which folds the full-width "，；／｜" and the ideographic space): commas,
+# semicolons, slashes, bars, whitespace, and the separators NFKC keeps (、・).
+_CODE_SEPARATORS = re.compile(r"[\s,;/|、・]+")
+
+
+def is_category_code(code: str) -> bool:
+    return len(code) <= CATEGORY_CODE_MAX_LENGTH and _CATEGORY_CODE.fullmatch(code) is not None
+
+
+def split_category_codes(text: str) -> tuple[list[str], list[str]]:
+    """A digest's category list -> (its arXiv codes in order without repeats, the pieces that are not codes).
+
+    ``"cs.AI, cs.LG/stat.ML"`` -> ``(["cs.AI", "cs.LG", "stat.ML"], [])``."""
+    codes: list[str] = []
+    rejected: list[str] = []
+    for piece in _CODE_SEPARATORS.split(unicodedata.normalize("NFKC", text)):
+        if not piece:
+            continue
+        if not is_category_code(piece):
+            rejected.append(piece)
+        elif piece not in codes:
+            codes.append(piece)
+    return codes, rejected
+
 
 ARXIV_CATEGORY_NAMES = {
     "cs.AI": "Artificial Intelligence",

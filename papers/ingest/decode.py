@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from .parsed import DigestParseError
+from .text import clean_characters
 
 # UTF-32 marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _BYTE_ORDER_MARKS = (
@@ -53,16 +54,18 @@ def decode_bytes(data: bytes) -> DecodedText:
     if not data:
         raise DigestParseError("file is empty")
     text, encoding = _decode(data)
+    _reject_binary(text)  # before normalize_text removes the control characters it counts
     text = normalize_text(text)
-    _reject_non_text(text)
+    if not text.strip():
+        raise DigestParseError("file is empty (it contains only whitespace)")
     return DecodedText(text=text, encoding=encoding)
 
 
 def normalize_text(text: str) -> str:
-    """LF newlines and NFC (never NFKC: full-width forms are content); drop invisible leading marks.
-    Leading/trailing blank lines are kept so that line numbers match the file."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text).lstrip(_LEADING_INVISIBLES)
+    """LF newlines, no characters that text cannot store (text.clean_characters) and NFC (never NFKC:
+    full-width forms are content); drop invisible leading marks. Leading/trailing blank lines are kept
+    so that line numbers match the file."""
+    return unicodedata.normalize("NFC", clean_characters(text)).lstrip(_LEADING_INVISIBLES)
 
 
 def looks_like_html(text: str) -> bool:
@@ -103,9 +106,7 @@ def _decode_with_mark(data: bytes, encoding: str) -> str:
         ) from None
 
 
-def _reject_non_text(text: str) -> None:
-    if not text.strip():
-        raise DigestParseError("file is empty (it contains only whitespace)")
+def _reject_binary(text: str) -> None:
     if "\x00" in text:
         raise DigestParseError(f"{_NOT_TEXT} (it contains NUL characters)")
     controls = len(_CONTROL_CHARS.findall(text))

@@ -12,7 +12,8 @@ Output conventions (the family parsers rely on them):
   line with its cells joined by a space; ``pre`` keeps its spacing.
 - A link whose text is not its URL is ``text <https://absolute/url>`` (see ``text.split_links``); a link
   that shows its URL, even shortened with "…", is the bare absolute URL; a link that is in-page (``#x``),
-  not http(s), or relative without a ``<base href>``/canonical/og:url to resolve it is its text only.
+  not http(s), or relative without a ``<base href>``/canonical/og:url to resolve it is its text only. A
+  malformed absolute URL (``https://[host/…``) is written as it stands: the family parser warns about it.
 - Images (and their alt text), scripts, styles, forms and page chrome (see ``_CHROME_TOKENS``) are dropped.
 - Entities are HTML's own only: a DOCTYPE's entity declarations are never expanded and nothing is fetched.
   ``&lt;script&gt;`` comes out as the literal text ``<script>``.
@@ -28,7 +29,7 @@ import lxml.html
 from lxml import etree
 
 from .parsed import DigestParseError
-from .text import clean_text
+from .text import clean_text, url_problem
 
 # Bigger than any digest page; past it parsing and walking the tree would hold a worker for long.
 MAX_HTML_CHARS = 20_000_000
@@ -87,6 +88,7 @@ _CELL_TAGS = frozenset({"td", "th"})
 # HTML collapses ASCII whitespace; &nbsp; is folded too so that "著者&nbsp;Name" reads like the text
 # version. The ideographic space U+3000 is content and stays.
 _COLLAPSIBLE = re.compile(r"[ \t\n\r\f\xa0]+")
+_ABSOLUTE_HTTP = re.compile(r"https?://[^/?#\s]", re.IGNORECASE)
 _ELLIPSES = "…."
 
 
@@ -221,20 +223,22 @@ def _base_url(document: lxml.html.HtmlElement) -> str | None:
     page's own address from <link rel=canonical> or <meta property=og:url>; None when unknown."""
     page_url = next(
         (
-            url
+            url.strip()
             for url in (
                 *(link.get("href") for link in document.iter("link") if _has_rel(link, "canonical")),
                 *(meta.get("content") for meta in document.iter("meta") if _is_og_url(meta)),
             )
-            if url and _is_http(url.strip())
+            if url and url_problem(url.strip()) is None
         ),
         None,
     )
-    page_url = page_url.strip() if page_url else None
     base_href = next((base.get("href").strip() for base in document.iter("base") if base.get("href")), None)
     if base_href:
-        resolved = urljoin(page_url or "", base_href)
-        if _is_http(resolved):
+        try:
+            resolved = urljoin(page_url or "", base_href)
+        except ValueError:  # a malformed <base href> ("https://[host/") resolves nothing
+            return page_url
+        if url_problem(resolved) is None:
             return resolved
     return page_url
 
@@ -256,9 +260,15 @@ def _link_target(href: str | None, base_url: str | None) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None  # in-page anchors (heading permalinks, footnotes) carry no address worth keeping
-    url = urljoin(base_url, href) if base_url else href
+    try:
+        url = urljoin(base_url, href) if base_url else href
+        is_http = _is_http(url)
+    except ValueError:
+        # A malformed address ("https://[github.com/…") stays as written when it is absolute: the family
+        # parser reports it with its line number (text.usable_urls) instead of keeping it as a link.
+        url, is_http = href, bool(_ABSOLUTE_HTTP.match(href))
     # A space would end the URL inside "<...>" for the parsers.
-    return _COLLAPSIBLE.sub("%20", url) if _is_http(url) else None
+    return _COLLAPSIBLE.sub("%20", url) if is_http else None
 
 
 def _shows_url(text: str, url: str) -> bool:

@@ -23,13 +23,14 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from papers.catalogue import AnyOf, array_cursor, refresh_papers
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES, read_digest
 from papers.ingest.parsed import DigestParseError, ParsedDigest, ParsedPaper, ParsedRelated
+from papers.ingest.rules import check_parsed, refusal_reason
 from papers.ingest.text import match_key
 from papers.models import (
     Author,
@@ -114,12 +115,20 @@ def import_digest(data: bytes, name: str, *, user=None, dry_run: bool = False) -
             if dry_run:
                 transaction.set_rollback(True)
     except Exception as error:  # any failure leaves nothing behind; report it, keep the CLI going
-        logger.exception("import of %s failed", name)
-        result.errors.append(f"import failed, nothing was written: {error}")
+        result.errors.append(_failure_message(name, error))
         result.papers, result.digest_id = [], None
     if dry_run:
         result.digest_id = None
     return result
+
+
+def _failure_message(name: str, error: Exception) -> str:
+    if isinstance(error, DigestParseError):  # a value rules.check_parsed refused, with its line
+        return f"{error}; nothing was written"
+    logger.exception("import of %s failed", name)
+    if isinstance(error, IntegrityError | DataError):
+        return f"could not store the digest: {refusal_reason(error)}; nothing was written"
+    return f"import failed, nothing was written: {error}"
 
 
 def paper_keys(title_key: str, arxiv_id: str | None) -> set[str]:
@@ -275,6 +284,7 @@ class _DigestWriter:
     # -- the whole file ------------------------------------------------------------------------------
 
     def write(self) -> None:
+        check_parsed(self.parsed, self.result.warnings)
         info = SOURCES[self.parsed.family]
         lock_keys(self._lock_keys(info.slug))
         source, _ = Source.objects.get_or_create(

@@ -37,7 +37,15 @@ from .parsed import (
     ParsedPaper,
     ParsedSummary,
 )
-from .text import arxiv_id_from_url, detect_language, find_urls, has_cjk, split_by_script, split_links
+from .text import (
+    arxiv_id_from_url,
+    detect_language,
+    find_urls,
+    has_cjk,
+    split_by_script,
+    split_links,
+    usable_urls,
+)
 
 FAMILY = "pytorchkr"
 LABEL = "PyTorchKR weekly Top ML Papers (Japanese translation)"
@@ -211,7 +219,8 @@ def _parse_entry(lines: list[_Line], digest: ParsedDigest, is_last: bool) -> Par
             if kind == ABSTRACT and language == "en":
                 paper.abstract = body
     # A title rendered as a link points at the paper.
-    paper.links.extend(ParsedLink(url, _paper_link_kind(url)) for url in dict.fromkeys(title_targets))
+    title_urls = usable_urls(dict.fromkeys(title_targets), title_line.number, digest)
+    paper.links.extend(ParsedLink(url, _paper_link_kind(url)) for url in title_urls)
     _add_links(paper, blocks.get(_PAPER_LINKS, []), digest, _paper_link_kind)
     _add_links(paper, blocks.get(_MORE_LINKS, []), digest, _more_link_kind)
     # Only the paper's own links name it: さらに読む may point at other papers.
@@ -277,7 +286,7 @@ def _read_source(label: _Line, lines: list[_Line], digest: ParsedDigest) -> None
 
 def _complete_urls(line: _Line, digest: ParsedDigest) -> list[str]:
     """URLs of a line; a display text cut with "…" is only kept out when its link target is known,
-    otherwise it is reported, never stored as a broken link."""
+    otherwise it is reported, never stored as a broken link, and so is a malformed URL."""
     text, targets = split_links(line.text)
     urls = list(targets)
     for url in find_urls(text):
@@ -286,7 +295,7 @@ def _complete_urls(line: _Line, digest: ParsedDigest) -> list[str]:
                 digest.warn(line.number, f"truncated URL {url!r} skipped")
         elif url not in urls:
             urls.append(url)
-    return urls
+    return usable_urls(urls, line.number, digest)
 
 
 def _add_links(

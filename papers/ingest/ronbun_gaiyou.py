@@ -30,6 +30,7 @@ points to arXiv, which gives the related paper's arxiv_id.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,7 +48,7 @@ from .parsed import (
     ParsedRelated,
     ParsedSummary,
 )
-from .text import arxiv_id_from_url, find_urls, normalize_arxiv_id, split_links
+from .text import arxiv_id_from_url, find_urls, normalize_arxiv_id, split_links, usable_urls
 
 FAMILY = "ronbun_gaiyou"
 LABEL = "論文の概要 (arXiv paper overview with related papers)"
@@ -297,7 +298,7 @@ class _Parser:
         self.block = None
 
     def store_arxiv_url(self, number: int, paper: ParsedPaper, text: str, urls: list[str]) -> None:
-        url = next(iter(urls + find_urls(text)), "")
+        url = next(iter(usable_urls(dict.fromkeys(urls + find_urls(text)), number, self.digest)), "")
         paper.arxiv_id = normalize_arxiv_id(url or text)
         if paper.arxiv_id is None:
             self.digest.warn(number, f"no arXiv id in the arxiv url field: {_preview(text)!r}")
@@ -306,9 +307,14 @@ class _Parser:
 
     def store_score(self, number: int, paper: ParsedPaper, text: str) -> None:
         try:
-            paper.scores["reference_score"] = float(text)
+            score = float(text)
         except ValueError:
-            self.digest.warn(number, f"skipped a 参考スコア that is not a number: {_preview(text)!r}")
+            score = math.nan
+        if math.isfinite(score) and score >= 0:
+            paper.scores["reference_score"] = score
+        else:  # float() also reads "-1", "nan" and "inf", which are no score
+            message = f"skipped a 参考スコア that is not a number of 0 or more: {_preview(text)!r}"
+            self.digest.warn(number, message)
 
     def parse_rfc2822_date(self, number: int, text: str) -> date | None:
         try:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from .parsed import ParsedDigest
 
 ARXIV_NEW_ID = r"\d{4}\.\d{4,5}"
 ARXIV_OLD_ID = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
@@ -12,6 +16,12 @@ _ARXIV_URL = re.compile(
 )
 _ARXIV_BARE = re.compile(rf"(?:arXiv:\s*)?\b(?P<id>{ARXIV_NEW_ID})(?:v\d+)?\b", re.IGNORECASE)
 ARXIV_ID_PATTERN = rf"^(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})$"
+_ARXIV_ID = re.compile(ARXIV_ID_PATTERN)
+# Links and ids are found case-insensitively ("HEP-TH/9901002"); arXiv writes an old-style id's archive in
+# lower case and its subject class in capitals ("math.GT/0309136"), and only that form is stored.
+_OLD_ID_PARTS = re.compile(
+    r"(?P<archive>[a-z][a-z\-]+)(?:\.(?P<subject>[a-z]{2}))?/(?P<number>\d{7})", re.IGNORECASE
+)
 
 URL_PATTERN = re.compile(r"https?://[^\s<>\"'）)」』]+")
 
@@ -25,10 +35,22 @@ _CJK_RE = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 
 
+# What no stored text holds: C0 and C1 controls but tab and newline (they only arrive by accident, and XML
+# 1.0 cannot carry most of them), the Unicode noncharacters (U+FDD0-U+FDEF and the last two code points of
+# every plane, not well-formed in XML) and lone surrogates (no encoding can write them).
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(rf"\U{plane:04X}FFFE\U{plane:04X}FFFF" for plane in range(17))
+_UNSTORABLE = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+
+
+def clean_characters(text: str) -> str:
+    """LF newlines, and none of the characters no stored text may hold (controls but tab and newline,
+    noncharacters, lone surrogates). Decoding applies it to every file, clean_text to any other text."""
+    return _UNSTORABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def clean_text(text: str) -> str:
-    """Stored form of any text: NFC (keeps CJK and full-width forms as written), LF newlines, trimmed."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.strip()
+    """Stored form of any text: clean_characters, NFC (keeps CJK and full-width forms as written), trimmed."""
+    return unicodedata.normalize("NFC", clean_characters(text)).strip()
 
 
 def collapse_spaces(text: str) -> str:
@@ -41,9 +63,18 @@ def match_key(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+def canonical_arxiv_id(value: str) -> str | None:
+    """An arXiv id (without version) as arXiv writes it: ``"HEP-TH/9901002"`` -> ``"hep-th/9901002"``,
+    ``"MATH.gt/0309136"`` -> ``"math.GT/0309136"``; ``None`` when ``value`` is not an arXiv id."""
+    if old := _OLD_ID_PARTS.fullmatch(value):
+        subject = f".{old['subject'].upper()}" if old["subject"] else ""
+        value = f"{old['archive'].lower()}{subject}/{old['number']}"
+    return value if _ARXIV_ID.fullmatch(value) else None
+
+
 def arxiv_id_from_url(url: str) -> str | None:
     match = _ARXIV_URL.search(url)
-    return match.group("id") if match else None
+    return canonical_arxiv_id(match.group("id")) if match else None
 
 
 def find_arxiv_id(text: str) -> str | None:
@@ -52,18 +83,45 @@ def find_arxiv_id(text: str) -> str | None:
 
 
 def normalize_arxiv_id(value: str) -> str | None:
-    """``"arXiv:2406.13542v1"`` -> ``"2406.13542"``; ``None`` when ``value`` holds no arXiv id."""
+    """``"arXiv:2406.13542v1"`` -> ``"2406.13542"``, ``"arXiv:Hep-Th/9901002v2"`` -> ``"hep-th/9901002"``;
+    ``None`` when ``value`` holds no arXiv id."""
     value = value.strip()
     found = arxiv_id_from_url(value)
     if found:
         return found
     value = re.sub(r"^arxiv:\s*", "", value, flags=re.IGNORECASE)
-    value = re.sub(r"v\d+$", "", value)
-    return value if re.match(ARXIV_ID_PATTERN, value) else None
+    value = re.sub(r"v\d+$", "", value, flags=re.IGNORECASE)
+    return canonical_arxiv_id(value)
 
 
 def find_urls(text: str) -> list[str]:
     return [url.rstrip(".,;:") for url in URL_PATTERN.findall(text)]
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be kept as a link (it must parse, be http(s) and name a host), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError as error:  # e.g. "Invalid IPv6 URL" for "https://[github.com/…"
+        return str(error)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not an http(s) address"
+    if not parts.hostname:
+        return "no host name"
+    return None
+
+
+def usable_urls(urls: Iterable[str], line: int, digest: ParsedDigest) -> list[str]:
+    """``urls`` without the malformed ones, each of which becomes a warning on ``line``: every parser
+    passes the URLs it keeps or looks into through here, so that none can make it fail."""
+    usable = []
+    for url in urls:
+        if (problem := url_problem(url)) is None:
+            usable.append(url)
+        else:
+            digest.warn(line, f"skipped a malformed URL {url!r} ({problem})")
+    return usable
 
 
 def has_cjk(text: str) -> bool:

@@ -43,7 +43,7 @@ from .parsed import (
     ParsedPaper,
     ParsedSummary,
 )
-from .text import arxiv_id_from_url, detect_language, find_arxiv_id, find_urls, split_links
+from .text import arxiv_id_from_url, detect_language, find_arxiv_id, find_urls, split_links, usable_urls
 
 FAMILY = "zh_digest"
 LABEL = "Chinese paper digest with 推荐阅读指数 (reading index)"
@@ -208,7 +208,8 @@ def _parse_entry(lines: list[_Line], digest: ParsedDigest, could_be_cut: bool) -
         return None
     paper = ParsedPaper(title=title, line=head.number)
     # A title rendered as a link points at the paper.
-    paper.links.extend(ParsedLink(url, _link_kind(url)) for url in dict.fromkeys(title_targets))
+    title_urls = usable_urls(dict.fromkeys(title_targets), head.number, digest)
+    paper.links.extend(ParsedLink(url, _link_kind(url)) for url in title_urls)
     _read_authors(lines[1], paper, digest)
 
     rest = lines[2:]
@@ -288,13 +289,15 @@ def _read_score(body: list[_Line], paper: ParsedPaper, digest: ParsedDigest) -> 
 def _add_links(paper: ParsedPaper, line: _Line, digest: ParsedDigest) -> None:
     text, targets = split_links(line.text)
     known = {link.url for link in paper.links}
+    complete = []
     for url in [*targets, *find_urls(text)]:
         if url.endswith(_ELLIPSES) or "…" in url:
             if not targets:
                 digest.warn(line.number, f"truncated URL {url!r} skipped")
         elif url not in known:
             known.add(url)
-            paper.links.append(ParsedLink(url, _link_kind(url)))
+            complete.append(url)
+    paper.links.extend(ParsedLink(url, _link_kind(url)) for url in usable_urls(complete, line.number, digest))
 
 
 def _link_kind(url: str) -> str:
