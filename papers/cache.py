@@ -9,20 +9,22 @@ the old rows under the first value while the change was still uncommitted is nev
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Collection, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils.translation import get_language
 
 from papers.models import Paper
 
 _NEXT = "SELECT nextval('papers_catalogue_version')"
 _CURRENT = "SELECT last_value FROM papers_catalogue_version"
+# A streamed page (a CSV export of up to 10,000 rows is about 2.5 MB) is cached up to this size.
+MAX_STREAMED_BYTES = 8 * 1024 * 1024
 
 
 def catalogue_changed(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -66,14 +68,38 @@ def versioned_key(kind: str, *parts: object, using: str | None = None, per_langu
     return f"{kind}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a reader's GET from the cache when another anonymous reader asked for the same URL, in the
+def canonical_query(query: QueryDict, known: Collection[str]) -> QueryDict:
+    """The parameters of ``query`` that a view reads (``known``), by name, without empty values: the
+    same page asked for with junk (``&zz=1``, ``utm_source``), empty form fields or in another order is
+    one cache entry, and cannot be used to bypass the cache or to fill it. The values of a repeated
+    parameter keep their order."""
+    canonical = QueryDict(mutable=True)
+    for name in sorted(known):
+        values = [value for value in query.getlist(name) if value]
+        if values:
+            canonical.setlist(name, values)
+    canonical._mutable = False
+    return canonical
+
+
+def cached_page(
+    view: Callable[..., HttpResponse] | None = None, *, params: Collection[str] = ()
+) -> Callable[..., HttpResponse]:
+    """Serve a reader's GET from the cache when another anonymous reader asked for the same page, in the
     same language, since the catalogue last changed. Signed-in people (editors see unpublished things
     and admin links) and anything but a complete 200 response are never cached. Security headers are
-    added afresh by the middleware on every response, cached or not."""
+    added afresh by the middleware on every response, cached or not.
 
-    @wraps(view)
+    ``params`` names the query parameters the view reads (none by default: ``@cached_page``). The view
+    sees only those (``canonical_query``), for every request, cached or not, so that no page, and no
+    link on it, depends on the others and the cache key can leave them out."""
+    if view is None:
+        return functools.partial(cached_page, params=params)
+    known = frozenset(params)
+
+    @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        _drop_unknown_parameters(request, known)
         seconds = settings.PAGE_CACHE_SECONDS
         if not seconds or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
@@ -85,8 +111,43 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, dict(response.items())), seconds)
+        if response.status_code != 200 or response.cookies:
+            return response
+        if response.streaming and not response.is_async:
+            response.streaming_content = _stored_when_sent(response.streaming_content, response, key, seconds)
+        elif hasattr(response, "add_post_render_callback"):  # a TemplateResponse: store it once rendered
+            response.add_post_render_callback(functools.partial(_store, key, seconds=seconds))
+        else:
+            _store(key, response, seconds=seconds)
         return response
 
     return wrapper
+
+
+def _drop_unknown_parameters(request: HttpRequest, known: frozenset[str]) -> None:
+    query = canonical_query(request.GET, known)
+    request.GET = query
+    # get_full_path() (the cache key, the language switch's "next", redirects) reads the raw string.
+    request.META["QUERY_STRING"] = query.urlencode()
+
+
+def _store(key: str, response: HttpResponse, *, seconds: int) -> None:
+    cache.set(key, (response.content, dict(response.items())), seconds)
+
+
+def _stored_when_sent(
+    content: Iterator[bytes], response: StreamingHttpResponse, key: str, seconds: int
+) -> Iterator[bytes]:
+    """Passes a streamed response through and stores it once it has been sent in full (a reader who
+    disconnects, or an error half-way, stores nothing), unless it grew past MAX_STREAMED_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in content:
+        size += len(chunk)
+        if size <= MAX_STREAMED_BYTES:
+            chunks.append(chunk)
+        else:
+            chunks.clear()
+        yield chunk
+    if size <= MAX_STREAMED_BYTES:
+        cache.set(key, (b"".join(chunks), dict(response.items())), seconds)

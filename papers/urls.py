@@ -34,11 +34,14 @@ class CategoryCodeConverter:
 register_converter(PaperKeyConverter, "paperkey")
 register_converter(CategoryCodeConverter, "categorycode")
 
+# A feed reads the list's filters (not its sort, page or format): papers.cache drops the other parameters.
+cached_feed = cached_page(params=lists.FILTER_PARAMS)
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("papers/", lists.paper_list, name="paper_list"),
-    path("papers/feed/atom/", cached_page(PaperAtomFeed()), name="paper_feed_atom"),
-    path("papers/feed/rss/", cached_page(PaperRssFeed()), name="paper_feed_rss"),
+    path("papers/feed/atom/", cached_feed(PaperAtomFeed()), name="paper_feed_atom"),
+    path("papers/feed/rss/", cached_feed(PaperRssFeed()), name="paper_feed_rss"),
     path("papers/<paperkey:key>/", detail.paper_detail, name="paper_detail"),
     path("digests/<int:pk>/", detail.digest_detail, name="digest_detail"),
     path("authors/<int:pk>/", lists.author_papers, name="author_detail"),

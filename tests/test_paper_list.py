@@ -78,7 +78,7 @@ def test_json_matches_the_html_list(client, demo_papers):
 def test_csv_matches_the_html_list(client, demo_papers):
     html = client.get(LIST, {"category": "cs.LG"})
     response = client.get(LIST, {"category": "cs.LG", "format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert [row["title"] for row in rows] == [p.title for p in html.context["page"].papers]
     assert response["Content-Type"].startswith("text/csv")
 

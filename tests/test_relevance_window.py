@@ -64,7 +64,7 @@ def test_relevance_ranks_only_the_newest_matches_and_says_so(client, matches, mo
 def test_other_sorts_exports_and_feeds_list_every_match(client, matches, monkeypatch):
     monkeypatch.setattr(lists, "RANK_WINDOW", 3)
     assert result_titles(client, sort="newest") == matches[::-1]
-    exported = client.get(LIST, {"q": "transformer", "format": "csv"}).content.decode("utf-8-sig")
+    exported = client.get(LIST, {"q": "transformer", "format": "csv"}).getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(exported)))[1:]
     assert sorted(row[0] for row in rows) == sorted(matches)
     assert rows[0][0] == matches[0]  # ranked over every match: the strongest, oldest one first

@@ -57,7 +57,7 @@ _LINK_ORDER = {kind: index for index, kind in enumerate(PaperLink.Kind.values)}
 # -- the paper page ---------------------------------------------------------------------------------
 
 
-@cached_page
+@cached_page(params=["format"])
 def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
     try:
         paper = _published_paper(key)

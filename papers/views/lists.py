@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from papers.cache import cached_page
+from papers.csv_export import papers_csv
 from papers.facets import Facet, compute_facets, month_chart
 from papers.filters import PaperFilterSet
 from papers.languages import by_reader_preference, reader_language
@@ -23,6 +23,10 @@ from papers.search_text import highlight, positive_terms
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # past this the page says "1,000+" instead of counting every match
 CSV_MAX_ROWS = 10_000
+# The query parameters a list reads (papers.cache keys its pages on them, and drops any other): the
+# filters (a feed reads only these), then sorting, paging and the output format.
+FILTER_PARAMS = tuple(PaperFilterSet.base_filters)
+LIST_PARAMS = (*FILTER_PARAMS, "sort", "page", "format")
 # Relevance orders the newest this many matches: ranking every match of a common word reads every
 # match's search vector (seconds at a million papers); a window this size stays in milliseconds.
 RANK_WINDOW = 1000
@@ -202,28 +206,13 @@ def _json(request: HttpRequest, page: ResultPage, facets: list[Facet]) -> JsonRe
     )
 
 
-def _csv(request: HttpRequest, papers: QuerySet[Paper]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="papers.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read the CJK text as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["title", "arxiv_id", "url", "published", "authors", "categories", "languages"])
-    for paper in with_list_details(papers)[:CSV_MAX_ROWS]:
-        row = paper_as_json(request, paper)
-        writer.writerow(
-            [row["title"], row["arxiv_id"] or "", row["url"], row["published"] or ""]
-            + ["; ".join(row[key]) for key in ("authors", "categories", "languages")]
-        )
-    return response
-
-
 def render_list(
     request: HttpRequest, base: QuerySet[Paper], *, heading: str = "", context: dict | None = None
 ) -> HttpResponse:
     selection = filtered_papers(request.GET, base)
     output = request.GET.get("format", "html")
     if output == "csv":
-        return _csv(request, selection.every_match)
+        return papers_csv(request, selection.every_match, CSV_MAX_ROWS)
     page = paginate(selection, request.GET.get("page"))
     facets = compute_facets(request.GET, base)
     if output == "json":
@@ -250,12 +239,12 @@ def render_list(
     )
 
 
-@cached_page
+@cached_page(params=LIST_PARAMS)
 def paper_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, Paper.objects.published())
 
 
-@cached_page
+@cached_page(params=LIST_PARAMS)
 def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
     author = Author.objects.filter(pk=pk).first()
     if author is None:  # merged into another author: follow it for good
@@ -267,7 +256,7 @@ def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
     return render_list(request, base, heading=author.name, context={"author": author})
 
 
-@cached_page
+@cached_page(params=LIST_PARAMS)
 def category_papers(request: HttpRequest, code: str) -> HttpResponse:
     if "\x00" in code:  # no category code holds a NUL, and PostgreSQL refuses to compare one
         raise Http404("no such category")
