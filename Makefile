@@ -16,7 +16,7 @@ PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3 pyth
 	   echo $$candidate; break; fi; done)
 
 # Local development defaults; production sets its own environment (see README).
-run demo shell migrate: export DEBUG ?= 1
+run serve demo shell migrate: export DEBUG ?= 1
 test test-only fuzz lint migrations-check messages: export SECRET_KEY ?= test-only-secret-key-not-for-production
 # Production settings on loopback: plain HTTP (no HTTPS redirect), a generated key kept in var/.
 prod: export DEBUG = 0
@@ -26,11 +26,19 @@ prod: export SECURE_SSL_REDIRECT ?= 0
 prod: export WEB_CONCURRENCY ?= 2
 PROD_SECRET_KEY_FILE := var/prod-secret-key
 
-.PHONY: help install run demo prod test test-only fuzz lint migrations-check messages shell migrate clean
+# The embedded PostgreSQL (under var/, used without DATABASE_URL) outlives the commands that start it, so
+# that the next one finds it running. run, test, test-only, fuzz, bench and load run in a session: it stops
+# the server when they end unless it was running before they started (or another client still uses it).
+# `make stop` stops it.
+EMBEDDED_DB := $(PY) -m digest.embedded_db
+IN_DB_SESSION := $(EMBEDDED_DB) session --
+
+.PHONY: help install run serve demo prod stop test test-only fuzz lint migrations-check messages shell migrate clean
 
 help:
 	@echo "make run    - set up, load demo digests and serve http://$(HOST):$(PORT)/"
 	@echo "make test   - set up and run ruff, the migrations check and the whole test suite"
+	@echo "make stop   - stop the embedded PostgreSQL (run and test stop it when they started it)"
 	@echo "make fuzz   - the property and fuzz tests with fresh random examples, FUZZ_SCALE (default 20) times as many"
 	@echo "make prod   - production settings: gunicorn + worker on http://$(HOST):$(PORT)/ against DATABASE_URL"
 	@echo "make bench  - query-set benchmark vs the raw-SQL floor + import papers/s; default database: the 1M corpus"
@@ -61,8 +69,11 @@ migrate: install
 demo: migrate
 	$(MANAGE) load_demo
 
+run: install
+	@$(IN_DB_SESSION) $(MAKE) --no-print-directory serve
+
 # The background worker (large digest uploads) runs beside the web server and stops with it.
-run: demo
+serve: demo
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/) - Ctrl-C stops it"
 	@echo "Background import worker: log in var/worker.log"
@@ -105,7 +116,7 @@ bench: export SECRET_KEY ?= bench-only-secret-key-not-for-production
 bench: export ALLOWED_HOSTS ?= testserver
 .PHONY: bench
 bench: install
-	$(MANAGE) bench $(BENCH_ARGS)
+	$(IN_DB_SESSION) $(MANAGE) bench $(BENCH_ARGS)
 
 # Reader load (issue 6, docs/performance.md): gunicorn with production settings on 127.0.0.1 and wrk, per
 # scenario req/s, p50/p95/p99, errors and the workers' peak RSS against the targets. Reads only; needs wrk
@@ -114,7 +125,7 @@ load: export DATABASE_URL ?= $(BENCH_DATABASE_URL)
 .PHONY: load
 load: install
 	@mkdir -p var
-	$(PY) scripts/load.py --json var/load.json $(LOAD_ARGS)
+	$(IN_DB_SESSION) $(PY) scripts/load.py --json var/load.json $(LOAD_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -124,15 +135,16 @@ migrations-check: install
 	$(MANAGE) makemigrations --check --dry-run
 
 test-only: install
-	$(VENV)/bin/pytest
+	$(IN_DB_SESSION) $(VENV)/bin/pytest
 
-test: lint migrations-check test-only
+test: install
+	@$(IN_DB_SESSION) $(MAKE) --no-print-directory lint migrations-check test-only
 
 # The property and fuzz tests (every @given test) with fresh random examples, FUZZ_SCALE (default 20) times
 # as many as make test draws (tests/fuzzing.py); a failure found replays from .hypothesis/ until it is fixed.
 fuzz: export HYPOTHESIS_PROFILE = fuzz
 fuzz: install
-	$(VENV)/bin/pytest -m hypothesis -q -p no:cacheprovider
+	$(IN_DB_SESSION) $(VENV)/bin/pytest -m hypothesis -q -p no:cacheprovider
 
 # Update the UI translations after changing strings (needs GNU gettext); the .mo files are committed.
 messages: install
@@ -141,6 +153,9 @@ messages: install
 
 shell: install
 	$(MANAGE) shell
+
+stop:
+	@if [ -x $(PY) ]; then $(EMBEDDED_DB) stop; else echo "No $(VENV): no embedded PostgreSQL to stop."; fi
 
 clean:
 	rm -rf $(VENV) var/static

@@ -4,6 +4,7 @@ names the variable, instead of surfacing later as a confusing error."""
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -45,6 +46,24 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def env_request_header(name: str) -> str | None:
+    """A request header as Django's ``request.META`` names it, from either spelling (``X-Real-IP`` or
+    ``HTTP_X_REAL_IP``); None when unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not _HEADER_NAME.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a header name; write it as sent (X-Real-IP) or as in request.META "
+            "(HTTP_X_REAL_IP)"
+        )
+    key = raw.upper().replace("-", "_")
+    return key if key == "REMOTE_ADDR" or key.startswith("HTTP_") else f"HTTP_{key}"
 
 
 def env_database_url(name: str) -> dict | None:

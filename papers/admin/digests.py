@@ -22,6 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from digest.request_limits import accepts_upload
 from papers.digests import delete_digests
 from papers.jobs import (
     JobNotRetryable,
@@ -234,6 +235,8 @@ class DigestAdmin(admin.ModelAdmin):
             **context,
         }
 
+    # A larger body than a form's, checked against the limit before it is read (digest.request_limits).
+    @accepts_upload("DIGEST_UPLOAD_MAX_BYTES")
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         _require_upload_permission(request)
         form = (
