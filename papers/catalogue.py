@@ -1,7 +1,9 @@
 """Keeps each paper's derived columns (search vector, facet columns) in step with its rows.
 
 Called inside the transaction that changed the paper (the importer, admin saves, merges), so a
-committed paper is never stale; ``rebuild_search_index`` recomputes everything.
+committed paper is never stale; ``rebuild_search_index`` recomputes everything. Only what readers may
+see is indexed: the published summaries (``Summary.objects.public()``), never ``Paper.abstract``, the
+importer's copy of one of them, which would stay searchable after an editor hid its summary.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import F, Lookup
 
 from papers.cache import catalogue_changed
-from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary, Visibility
+from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary
 from papers.search_text import index_text
 
 # The scale each editorial score is printed on, to compare them on 0–1.
@@ -76,7 +78,21 @@ class AnyOf(Lookup):
 
 
 def refresh_papers(paper_ids: Iterable[int], batch_size: int = 2000) -> None:
-    ids = sorted(set(paper_ids))
+    """Recompute the derived columns of these papers and of the papers whose summaries their digest
+    entries carry (related papers: those texts follow the visibility of the entry's paper)."""
+    ids = set(paper_ids)
+    if ids:
+        ids |= _given_texts_by(ids)
+    _refresh(sorted(ids), batch_size)
+
+
+def _given_texts_by(paper_ids: set[int]) -> set[int]:
+    """The other papers that these papers' digest entries gave summaries to."""
+    given = Summary.objects.filter(AnyOf("entry__paper_id", paper_ids)).exclude(paper_id=F("entry__paper_id"))
+    return set(given.order_by().values_list("paper_id", flat=True).distinct())
+
+
+def _refresh(ids: list[int], batch_size: int) -> None:
     if ids:
         catalogue_changed()
     for start in range(0, len(ids), batch_size):
@@ -89,11 +105,8 @@ def _refresh_batch(ids: list[int]) -> None:
     facet_ids: dict[str, dict[int, set[int]]] = {
         name: defaultdict(set) for name in ("category", "author", "source", "digest")
     }
-    for pk, title, arxiv_id, abstract in Paper.objects.filter(AnyOf("pk", ids)).values_list(
-        "pk", "title", "arxiv_id", "abstract"
-    ):
+    for pk, title, arxiv_id in Paper.objects.filter(AnyOf("pk", ids)).values_list("pk", "title", "arxiv_id"):
         documents[pk]["a"] += [title, arxiv_id or ""]
-        documents[pk]["c"].append(abstract)
     # Stable orders, so that the same rows always give the same vector (word positions included).
     authorships = Authorship.objects.filter(AnyOf("paper_id", ids)).order_by("paper_id", "position")
     for pk, author_id, name in authorships.values_list("paper_id", "author_id", "author__name"):
@@ -103,7 +116,7 @@ def _refresh_batch(ids: list[int]) -> None:
     for pk, category_id, code in categories.values_list("paper_id", "category_id", "category__code"):
         documents[pk]["b"].append(code)
         facet_ids["category"][pk].add(category_id)
-    summaries = Summary.objects.filter(AnyOf("paper_id", ids), visibility=Visibility.PUBLISHED).order_by("pk")
+    summaries = Summary.objects.public().filter(AnyOf("paper_id", ids)).order_by("pk")
     for pk, language, kind, text in summaries.values_list("paper_id", "language", "kind", "text"):
         documents[pk][_WEIGHT_BY_KIND.get(kind, "d")].append(text)
         languages[pk].add(language)
@@ -148,5 +161,5 @@ def _refresh_batch(ids: list[int]) -> None:
 
 def refresh_all(batch_size: int = 2000) -> int:
     ids = list(Paper.objects.values_list("pk", flat=True))
-    refresh_papers(ids, batch_size=batch_size)
+    _refresh(ids, batch_size)
     return len(ids)

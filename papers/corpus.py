@@ -1231,7 +1231,7 @@ def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: Chunk
         for entry_id, digest_id, position in entries:
             line = 1 + (position - 1) * LINES_PER_ENTRY[lookups.digest_source[digest_id - 1] - 1]
             entry_rows.append((entry_id, digest_id, paper_id, position, line))
-        documents: dict[str, list[str]] = {"a": [title, arxiv_id or ""], "b": [], "c": [abstract], "d": []}
+        documents: dict[str, list[str]] = {"a": [title, arxiv_id or ""], "b": [], "c": [], "d": []}
         languages: set[str] = set()
         summary_id = plan.first_summary_id[index]
         for entry_id, language, kind, published in plan.paper_summaries[index]:

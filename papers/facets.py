@@ -213,9 +213,10 @@ def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
     """Labels for selected values the counts do not list (no match under the other filters)."""
     ids = _ints(values)
     if name == "author":
-        return {str(pk): a.name for pk, a in Author.objects.in_bulk(ids).items()}
+        return {str(pk): a.name for pk, a in Author.objects.public().in_bulk(ids).items()}
     if name == "digest":
-        return {str(pk): str(d) for pk, d in Digest.objects.select_related("source").in_bulk(ids).items()}
+        digests = Digest.objects.public().select_related("source").in_bulk(ids)
+        return {str(pk): str(digest) for pk, digest in digests.items()}
     return {value: str(FIXED_LABELS.get(name, {}).get(value, value)) for value in values}
 
 

@@ -15,7 +15,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,15 @@ def validate_category_code(code: str) -> None:
         )
 
 
+class CategoryQuerySet(models.QuerySet):
+    def public(self) -> CategoryQuerySet:
+        """Categories with a published paper: one that only hidden papers carry does not exist for readers."""
+        on_published = Paper.categories.through.objects.filter(
+            category=OuterRef("pk"), paper__visibility=Visibility.PUBLISHED
+        )
+        return self.filter(Exists(on_published))
+
+
 class Category(models.Model):
     """An arXiv subject class such as ``cs.CL``; codes without a known name are kept with an empty one, but
     every code has arXiv's shape (papers.ingest.categories), whichever way it arrives."""
@@ -56,6 +65,8 @@ class Category(models.Model):
         max_length=CATEGORY_CODE_MAX_LENGTH, unique=True, validators=[validate_category_code]
     )
     name = models.CharField(max_length=200, blank=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -73,6 +84,13 @@ class Category(models.Model):
         return reverse("category_detail", args=[self.code])
 
 
+class AuthorQuerySet(models.QuerySet):
+    def public(self) -> AuthorQuerySet:
+        """Authors of a published paper: a name that only hidden papers print does not exist for readers."""
+        signed = Authorship.objects.filter(author=OuterRef("pk"), paper__visibility=Visibility.PUBLISHED)
+        return self.filter(Exists(signed))
+
+
 class Author(models.Model):
     """A name as printed. Two spellings of one person stay two rows until an editor merges them:
     ``name_key`` groups candidates, it never merges by itself."""
@@ -80,6 +98,8 @@ class Author(models.Model):
     name = models.CharField(max_length=300, unique=True)
     name_key = models.CharField(max_length=300, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -193,6 +213,8 @@ class Paper(models.Model):
     )
     slug = models.SlugField(max_length=120, unique=True, editable=False)
     published = models.DateField(null=True, blank=True)
+    # What the digests gave (the importer keeps the longest): the importer's record, never shown as it
+    # stands. Readers see and search the published English abstract summaries it came from instead.
     abstract = models.TextField(blank=True, help_text="The English original abstract, when known.")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLISHED)
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
@@ -329,6 +351,15 @@ class DigestStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DigestQuerySet(models.QuerySet):
+    def public(self) -> DigestQuerySet:
+        """Imported digests that list a published paper. One that lists only hidden papers does not exist
+        for readers: its page, title and date would show what was hidden (a 論文の概要 digest is named
+        after its one paper)."""
+        listing = DigestEntry.objects.filter(digest=OuterRef("pk"), paper__visibility=Visibility.PUBLISHED)
+        return self.filter(Exists(listing), status=DigestStatus.IMPORTED)
+
+
 class Digest(models.Model):
     """One imported digest file."""
 
@@ -357,6 +388,8 @@ class Digest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DigestQuerySet.as_manager()
+
     class Meta:
         ordering = [F("issued").desc(nulls_last=True), "-id"]
         permissions = [("upload_digest", "Can upload, preview and import digest files")]
@@ -367,6 +400,11 @@ class Digest(models.Model):
             models.CheckConstraint(
                 condition=Q(checksum__regex=r"^[0-9a-f]{64}$"), name="digest_checksum_sha256"
             ),
+        ]
+        indexes = [
+            # The newest digests (the home page's) are read in this order, checking each one's papers
+            # (DigestQuerySet.public) until there are enough, instead of checking every digest first.
+            models.Index(F("issued").desc(nulls_last=True), F("id").desc(), name="digest_newest_idx"),
         ]
 
     def __str__(self) -> str:
@@ -415,6 +453,20 @@ class SummaryKind(models.TextChoices):
     ANALYSIS = parsed.ANALYSIS, _("Analysis")
 
 
+class SummaryQuerySet(models.QuerySet):
+    def public(self) -> SummaryQuerySet:
+        """The summaries readers may see with their paper (whose own visibility its lists decide):
+        published ones, written by editors or given by the paper's own digest entry or by a published
+        paper's. A related paper's text that a hidden paper's entry carried is hidden with that paper:
+        where it came from would name it."""
+        provenance = (
+            Q(entry__isnull=True)
+            | Q(entry__paper_id=F("paper_id"))
+            | Q(entry__paper__visibility=Visibility.PUBLISHED)
+        )
+        return self.filter(provenance, visibility=Visibility.PUBLISHED)
+
+
 class Summary(models.Model):
     """One text about one paper, in one language, of one kind, from one digest entry."""
 
@@ -439,6 +491,8 @@ class Summary(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SummaryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

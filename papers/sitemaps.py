@@ -37,7 +37,7 @@ class PaperSitemap(CatalogueSitemap):
 
 class DigestSitemap(CatalogueSitemap):
     def items(self) -> QuerySet[Digest]:
-        return Digest.objects.filter(status=Digest.Status.IMPORTED).only("updated_at").order_by("pk")
+        return Digest.objects.public().only("updated_at").order_by("pk")
 
     def location(self, digest: Digest) -> str:
         return reverse("digest_detail", args=[digest.pk])

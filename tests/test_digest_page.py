@@ -66,17 +66,21 @@ def test_entries_follow_the_position_not_the_creation_order(client):
 
 def test_the_header_shows_title_source_issue_date_and_original_url(client):
     digest = make_digest(title="Week 18", url="https://example.com/week-18", issued="2024-05-05")
+    listed = Paper.objects.create(title="Listed", arxiv_id="2401.00111")
+    add_entry(digest, listed, 1)
     html = page(client, digest)
     assert "<h1" in html and "Week 18</h1>" in html
     assert "Weekly digest" in html
     assert '<time datetime="2024-05-05">2024-05-05</time>' in html
     assert 'href="https://example.com/week-18"' in html
     untitled = make_digest(name="week-19.txt")
+    add_entry(untitled, listed, 1)
     assert "Weekly digest · week-19</h1>" in page(client, untitled)  # no title, no date: source and name
 
 
 def test_an_original_url_that_is_not_a_web_link_is_not_linked(client):
     digest = make_digest(title="Odd", url="javascript:alert(1)")
+    add_entry(digest, Paper.objects.create(title="Listed", arxiv_id="2401.00112"), 1)
     html = page(client, digest)
     assert "javascript:" not in html
 

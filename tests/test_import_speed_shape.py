@@ -197,7 +197,7 @@ _WEIGHTS = {"title": "a", "abstract": "c", "summary": "c"}
 def reference_derived(paper: Paper) -> tuple:
     """The derived columns of one paper computed the plain way (index_text of each joined document, one
     paper at a time), as refresh_papers computed them before it was optimised."""
-    documents = {"a": [paper.title, paper.arxiv_id or ""], "b": [], "c": [paper.abstract], "d": []}
+    documents = {"a": [paper.title, paper.arxiv_id or ""], "b": [], "c": [], "d": []}
     authorships = paper.authorships.order_by("position").select_related("author")
     documents["b"] += [authorship.author.name for authorship in authorships]
     documents["b"] += list(paper.categories.order_by("code").values_list("code", flat=True))

@@ -207,8 +207,10 @@ def test_old_style_arxiv_ids_and_slugs_resolve(client):
 
 
 def test_the_page_has_canonical_opengraph_and_twitter_meta(client):
-    paper = Paper.objects.create(title="Meta tags", arxiv_id="2401.00008", abstract="An English abstract.")
-    add_summary(paper, make_digest("meta"), "ja", "summary", "日本語の短い要約。" * 40)
+    paper = Paper.objects.create(title="Meta tags", arxiv_id="2401.00008")
+    digest = make_digest("meta")
+    add_summary(paper, digest, "ja", "summary", "日本語の短い要約。" * 40)
+    add_summary(paper, digest, "en", "abstract", "An English abstract.")
     html = page(client, paper.get_absolute_url(), "ja")
     assert '<link rel="canonical" href="http://testserver/papers/2401.00008/">' in html
     assert meta(html, "property", "og:title") == "Meta tags"

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from papers import sitemaps
 from papers.catalogue import refresh_papers
-from papers.models import Digest, Paper, Source, Visibility
+from papers.models import Digest, DigestEntry, Paper, Source, Visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,9 @@ def test_the_sitemap_lists_published_papers_and_imported_digests_only(client):
     no_id = Paper.objects.create(title="Public without id")
     hidden = Paper.objects.create(title="Hidden", arxiv_id="2401.00002", visibility=Visibility.HIDDEN)
     imported = make_digest("imported", Digest.Status.IMPORTED)
+    DigestEntry.objects.create(digest=imported, paper=paper, position=1)
+    only_hidden = make_digest("only hidden", Digest.Status.IMPORTED)  # it would show the hidden paper
+    DigestEntry.objects.create(digest=only_hidden, paper=hidden, position=1)
     failed = make_digest("failed", Digest.Status.FAILED)
     pending = make_digest("pending", Digest.Status.PENDING)
 
@@ -62,7 +65,8 @@ def test_the_sitemap_lists_published_papers_and_imported_digests_only(client):
         f"http://testserver/digests/{imported.pk}/",
     }
     assert entries["http://testserver/papers/2401.00001/"].startswith(paper.updated_at.date().isoformat())
-    for excluded in [hidden.get_absolute_url(), f"/digests/{failed.pk}/", f"/digests/{pending.pk}/"]:
+    digests = [f"/digests/{digest.pk}/" for digest in (only_hidden, failed, pending)]
+    for excluded in [hidden.get_absolute_url(), *digests]:
         assert f"http://testserver{excluded}" not in entries
 
 
@@ -102,6 +106,7 @@ def test_the_index_pages_each_section_and_every_page_stays_under_the_limit(clien
     monkeypatch.setattr(sitemaps.PaperSitemap, "limit", 2)
     papers = [Paper.objects.create(title=f"Paged {n}", arxiv_id=f"2401.{n:05d}") for n in range(5)]
     digest = make_digest("paged", Digest.Status.IMPORTED)
+    DigestEntry.objects.create(digest=digest, paper=papers[0], position=1)
     assert sitemap_pages(client) == [
         "http://testserver/sitemap-papers.xml",
         "http://testserver/sitemap-papers.xml?p=2",

@@ -199,7 +199,9 @@ class PaperAdmin(CuratesVisibility, SimpleHistoryAdmin):
     list_filter = ["visibility", "categories", "entries__digest__source", "published"]
     search_fields = ["title", "arxiv_id", "authors__name"]
     date_hierarchy = "published"
-    readonly_fields = ["slug", "title_key", "created_at", "updated_at"]
+    # The English abstract readers see is a summary (in the inline below), which an editor can correct
+    # or hide; this is the importer's record of what the digests gave.
+    readonly_fields = ["slug", "title_key", "abstract", "created_at", "updated_at"]
     filter_horizontal = ["categories"]
     inlines = [AuthorshipInline, SummaryInline, PaperLinkInline, ScoreInline, RelatedPaperInline]
     list_per_page = 50

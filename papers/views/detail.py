@@ -95,7 +95,7 @@ def _paper_prefetches() -> list:
         Prefetch("scores", queryset=Score.objects.select_related("source").order_by("kind", "source__name")),
         Prefetch(
             "summaries",
-            queryset=Summary.objects.filter(visibility=Visibility.PUBLISHED)
+            queryset=Summary.objects.public()
             .select_related("entry__digest__source", "entry__paper")
             .order_by(F("entry__digest__issued").desc(nulls_last=True), "entry__digest_id", "id"),
         ),
@@ -138,6 +138,7 @@ class PaperPage:
     authors: list
     categories: list
     summaries: list[Summary]
+    abstract: Summary | None  # the English abstract the page shows
     languages: list[LanguageSection]
     related: list[RelatedPaper]
     similar: list[Paper]
@@ -152,6 +153,7 @@ class PaperPage:
             "translated_title": self.translated_title(),
             "link_groups": _link_groups(paper.links.all()),
             "scores": [_score_row(score) for score in paper.scores.all()],
+            "abstract": self.abstract,
             "languages": self.languages,
             "related": self.related,
             "similar": self.similar,
@@ -169,9 +171,7 @@ class PaperPage:
 
     def description(self) -> str:
         """The short summary, else the abstract, in the reader's language first, cut for link previews."""
-        texts = [*self.summaries]
-        if self.paper.abstract:
-            texts.append(Summary(language="en", kind=Summary.Kind.ABSTRACT, text=self.paper.abstract))
+        texts = [self.abstract, *self.summaries] if self.abstract else self.summaries
         order = by_reader_preference({s.language for s in texts}, self.reader)
         for language in order:
             summary = _pick(texts, [Summary.Kind.SUMMARY, Summary.Kind.ABSTRACT], [language])
@@ -195,7 +195,7 @@ class PaperPage:
             "url": self.url,
             "sameAs": _arxiv_abs(paper) or None,
             "inLanguage": "en",
-            "abstract": paper.abstract or None,
+            "abstract": self.abstract.text if self.abstract else None,
         }
         return {key: value for key, value in data.items() if value not in (None, [])}
 
@@ -203,6 +203,7 @@ class PaperPage:
 def _paper_page(request: HttpRequest, paper: Paper) -> PaperPage:
     reader = reader_language()
     summaries = list(paper.summaries.all())
+    abstract = english_abstract(summaries)
     related = list(paper.related_links.all())
     return PaperPage(
         paper=paper,
@@ -211,10 +212,19 @@ def _paper_page(request: HttpRequest, paper: Paper) -> PaperPage:
         authors=[authorship.author for authorship in paper.authorships.all()],
         categories=list(paper.categories.all()),
         summaries=summaries,
-        languages=_language_sections(summaries, reader, shown_abstract=paper.abstract),
+        abstract=abstract,
+        languages=_language_sections(summaries, reader, shown_abstract=abstract.text if abstract else ""),
         related=related,
         similar=_more_like_this(paper, exclude=[link.related_id for link in related]),
     )
+
+
+def english_abstract(summaries: list[Summary]) -> Summary | None:
+    """The English abstract a paper page shows: of the summaries readers may see (not ``Paper.abstract``,
+    which stays when an editor hides the summary it was copied from), an editor's correction first, then
+    the longest (as the importer chooses), then the first."""
+    abstracts = [s for s in summaries if s.language == "en" and s.kind == Summary.Kind.ABSTRACT]
+    return max(abstracts, key=lambda s: (s.edited_by_editor, len(s.text)), default=None)
 
 
 def _language_sections(summaries: list[Summary], reader: str, shown_abstract: str) -> list[LanguageSection]:
@@ -441,7 +451,7 @@ class EntryRow:
 
 @cached_page
 def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    digest = get_object_or_404(Digest.objects.select_related("source"), pk=pk, status=Digest.Status.IMPORTED)
+    digest = get_object_or_404(Digest.objects.public().select_related("source"), pk=pk)
     reader = reader_language()
     entries = (
         digest.entries.filter(paper__visibility=Visibility.PUBLISHED)

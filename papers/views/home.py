@@ -13,7 +13,7 @@ HOME_PAPERS = 20
 def home(request: HttpRequest) -> HttpResponse:
     papers = list(with_list_details(Paper.objects.published())[:HOME_PAPERS])
     decorate(papers, "")
-    digests = Digest.objects.filter(status=Digest.Status.IMPORTED).select_related("source")[:10]
+    digests = Digest.objects.public().select_related("source")[:10]
     return render(request, "papers/home.html", {"papers": papers, "digests": digests})
 
 

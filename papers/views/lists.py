@@ -17,7 +17,7 @@ from papers.csv_export import papers_csv
 from papers.facets import Facet, compute_facets, month_chart
 from papers.filters import PaperFilterSet
 from papers.languages import by_reader_preference, reader_language
-from papers.models import NEWEST, Author, AuthorRedirect, Authorship, Category, Paper, Summary, Visibility
+from papers.models import NEWEST, Author, AuthorRedirect, Authorship, Category, Paper, Summary
 from papers.search_text import highlight, positive_terms
 
 PAGE_SIZE = 20
@@ -120,9 +120,7 @@ def with_list_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
         "categories",
         Prefetch(
             "summaries",
-            queryset=Summary.objects.filter(visibility=Visibility.PUBLISHED).only(
-                "paper_id", "language", "kind", "text"
-            ),
+            queryset=Summary.objects.public().only("paper_id", "language", "kind", "text"),
             to_attr="public_summaries",
         ),
     )
@@ -246,7 +244,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
 
 @cached_page(params=LIST_PARAMS)
 def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
-    author = Author.objects.filter(pk=pk).first()
+    author = Author.objects.public().filter(pk=pk).first()  # none when only hidden papers name it
     if author is None:  # merged into another author: follow it for good
         moved = get_object_or_404(AuthorRedirect, old_id=pk)
         query = request.META.get("QUERY_STRING", "")
@@ -260,6 +258,6 @@ def author_papers(request: HttpRequest, pk: int) -> HttpResponse:
 def category_papers(request: HttpRequest, code: str) -> HttpResponse:
     if "\x00" in code:  # no category code holds a NUL, and PostgreSQL refuses to compare one
         raise Http404("no such category")
-    category = get_object_or_404(Category, code=code)
+    category = get_object_or_404(Category.objects.public(), code=code)
     base = Paper.objects.published().filter(categories=category)
     return render_list(request, base, heading=str(category), context={"category": category})

@@ -46,9 +46,9 @@ def newsletter(request: HttpRequest) -> HttpResponse:
         papers,
         Prefetch(
             "summaries",
-            queryset=Summary.objects.filter(visibility=Visibility.PUBLISHED, kind__in=_KINDS).only(
-                "paper_id", "entry_id", "language", "kind", "text"
-            ),
+            queryset=Summary.objects.public()
+            .filter(kind__in=_KINDS)
+            .only("paper_id", "entry_id", "language", "kind", "text"),
             to_attr="line_summaries",
         ),
     )
@@ -73,23 +73,21 @@ def _papers(request: HttpRequest) -> tuple[Digest | None, list[Paper], dict[int,
     digest_id = request.GET.get("digest", "")
     if not digest_id:
         papers = filtered_papers(request.GET, Paper.objects.published()).papers
-        return None, list(papers.defer("search_vector")[:NEWSLETTER_PAPERS]), {}
+        return None, list(papers.defer("search_vector", "abstract")[:NEWSLETTER_PAPERS]), {}
     if not digest_id.isdigit() or len(digest_id) > 18:
         raise Http404("digest must be a digest's id")
     digest = get_object_or_404(Digest.objects.select_related("source"), pk=int(digest_id))
     entries = (
         DigestEntry.objects.filter(digest=digest, paper__visibility=Visibility.PUBLISHED)
         .select_related("paper")
-        .defer("paper__search_vector")
+        .defer("paper__search_vector", "paper__abstract")
         .order_by("position")
     )
     return digest, [entry.paper for entry in entries], {entry.paper_id: entry.pk for entry in entries}
 
 
 def _item(request: HttpRequest, paper: Paper, language: str, entry_id: int | None) -> Item:
-    texts = list(paper.line_summaries)
-    if paper.abstract:  # the English original, after any digest's English texts
-        texts.append(Summary(language="en", kind=Summary.Kind.ABSTRACT, text=paper.abstract))
+    texts = list(paper.line_summaries)  # the English abstract among them while it is published
     order = by_reader_preference({text.language for text in texts}, language)
     # This digest's own texts first when there is a digest; a language's short summary before its abstract.
     texts.sort(key=lambda s: (order.index(s.language), _KINDS.index(s.kind), s.entry_id != entry_id))
