@@ -662,7 +662,8 @@ class ImportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Upload #{self.pk} ({self.get_status_display()} {self.done_files}/{self.total_files})"
+        # Not the status: whether it is the preview's or the import's is the admin's status line to say.
+        return f"Upload #{self.pk}"
 
 
 class ImportJobFile(models.Model):
