@@ -2,10 +2,29 @@
 # (admin forms) and by the database (every other path). Codes stored before, such as "cs.LG/stat.ML" from an
 # arxiv.jp line "カテゴリー: cs.AI, cs.LG/stat.ML", first become the codes they list.
 
+import re
+import unicodedata
+
 from django.db import migrations, models
 
 import papers.models
-from papers.ingest.categories import ARXIV_CATEGORY_NAMES, CATEGORY_CODE_PATTERN, split_category_codes
+from papers.ingest.categories import ARXIV_CATEGORY_NAMES
+
+# The rule as it was when this migration was written, frozen: a migration must not follow later code.
+CATEGORY_CODE_PATTERN = (
+    r"^(?:[a-z]{2,}|[a-z]-[a-z]+)(?:-[a-z]+)*(?:\.(?:[A-Z]{2}|[a-z]{3,}(?:-[a-z]+)*|[a-z]+(?:-[a-z]+)+))?$"
+)
+_CODE = re.compile(CATEGORY_CODE_PATTERN)
+_SEPARATORS = re.compile(r"[\s,;/|、・]+")
+
+
+def listed_codes(text: str) -> list[str]:
+    """The arXiv codes a stored code such as "cs.LG/stat.ML" lists, in order without repeats."""
+    codes: list[str] = []
+    for piece in _SEPARATORS.split(unicodedata.normalize("NFKC", text)):
+        if len(piece) <= 40 and _CODE.fullmatch(piece) and piece not in codes:
+            codes.append(piece)
+    return codes
 
 
 def split_invalid_codes(apps, schema_editor):
@@ -18,7 +37,7 @@ def split_invalid_codes(apps, schema_editor):
     for category in Category.objects.exclude(code__regex=CATEGORY_CODE_PATTERN).order_by("pk"):
         paper_ids = list(through.objects.filter(category_id=category.pk).values_list("paper_id", flat=True))
         touched.update(paper_ids)
-        for code in split_category_codes(category.code)[0]:
+        for code in listed_codes(category.code):
             listed, _ = Category.objects.get_or_create(
                 code=code, defaults={"name": ARXIV_CATEGORY_NAMES.get(code, "")}
             )
