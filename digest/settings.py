@@ -190,7 +190,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
-# Readers' pages and facet counts are cached under the catalogue's version (papers.cache), so these
+# Readers' pages and facet counts are cached under the catalogue's version (papers.search.cache), so these
 # only bound how long an entry may live unused; 0 turns a cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
 FACET_CACHE_SECONDS = env_int("FACET_CACHE_SECONDS", 3600, minimum=0)

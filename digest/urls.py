@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from papers.cache import cached_page
+from papers.search.cache import cached_page
 from papers.sitemaps import SITEMAPS
 from papers.views.health import healthz
 from papers.views.home import robots_txt

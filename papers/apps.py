@@ -9,10 +9,10 @@ class PapersConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from papers import models
-        from papers.cache import catalogue_changed
+        from papers.search.cache import catalogue_changed
 
         # Every row a reader's page shows. Bulk writes send no signals: they go through
-        # papers.catalogue.refresh_papers, which takes a new catalogue version itself.
+        # papers.search.index.refresh_papers, which takes a new catalogue version itself.
         def changed(sender, using: str, **kwargs) -> None:
             catalogue_changed(using)
 

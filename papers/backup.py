@@ -46,7 +46,6 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Prefetch
 
-from papers.catalogue import refresh_all
 from papers.ingest.text import match_key
 from papers.models import (
     Author,
@@ -63,6 +62,7 @@ from papers.models import (
     Source,
     Summary,
 )
+from papers.search.index import refresh_all
 
 FORMAT = "digest-catalogue"
 VERSION = 1

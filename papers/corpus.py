@@ -27,7 +27,7 @@ How it is written, and why (1M papers, ~3M summaries on two cores):
   corpus whatever the number of worker processes.
 * Rows go in with COPY. Each paper's derived columns (search vector, languages, facet id arrays…) are
   computed while it is written: the documents refresh_papers would build are copied into a temporary
-  table and turned into columns by the same SQL expressions as ``papers.catalogue._UPDATE`` (an INSERT
+  table and turned into columns by the same SQL expressions as ``papers.search.index._UPDATE`` (an INSERT
   … SELECT, so no row is written twice). tests/test_generate_corpus.py proves that ``refresh_all()``
   then changes nothing.
 * Outside a transaction, two forked worker processes write chunks through their own connections while
@@ -60,13 +60,13 @@ from django.db import connection, connections, transaction
 from tqdm import tqdm
 
 from papers.backup import CATALOGUE_MODELS, catalogue_is_empty
-from papers.cache import catalogue_changed
-from papers.catalogue import _WEIGHT_BY_KIND, SCORE_SCALES
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES
 from papers.ingest.text import match_key
 from papers.models import Digest, ImportJob, ImportJobFile, Paper, Source, paper_slug
-from papers.search_text import index_text
+from papers.search.cache import catalogue_changed
+from papers.search.index import _WEIGHT_BY_KIND, SCORE_SCALES
+from papers.search.text import index_text
 
 #: Search terms the benchmark uses, one per summary language; each hits roughly 1–5% of papers.
 BENCH_TERMS = {"ja": "強化学習", "zh": "扩散模型", "ko": "언어 모델", "en": "diffusion"}
@@ -1165,7 +1165,7 @@ def chunk_offsets(plan: Plan) -> list[ChunkOffsets]:
 
 
 # Staging rows for papers: the row plus the inputs of the derived columns, turned into the columns by the
-# same SQL expressions papers.catalogue._UPDATE uses.
+# same SQL expressions papers.search.index._UPDATE uses.
 _STAGING_COLUMNS = (
     "id bigint, title text, title_key text, arxiv_id text, slug text, published date, abstract text, "
     "visibility text, created_at timestamptz, a text, b text, c text, d text, languages text, "
@@ -1264,7 +1264,7 @@ def write_chunk(cursor, plan: Plan, lookups: Lookups, chunk: int, offsets: Chunk
         for source_id, entry_id, kind, value in plan.paper_scores[index]:
             scores.append((score_id, paper_id, source_id, entry_id, kind, value))
             score_id += 1
-            if kind in SCORE_SCALES:  # as papers.catalogue.refresh_papers scales them
+            if kind in SCORE_SCALES:  # as papers.search.index.refresh_papers scales them
                 best = max(0.0 if best is None else best, min(value / SCORE_SCALES[kind], 1.0))
         digest_ids = sorted({digest_id for _, digest_id, _ in entries})
         source_ids = sorted({lookups.digest_source[digest_id - 1] for digest_id in digest_ids})

@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from papers.catalogue import refresh_papers
 from papers.ingest.importer import lock_keys, paper_keys
 from papers.models import (
     Author,
@@ -34,6 +33,7 @@ from papers.models import (
     Summary,
     Visibility,
 )
+from papers.search.index import refresh_papers
 
 _SINGULAR = {
     "summaries": "summary",

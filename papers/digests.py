@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 
-from papers.catalogue import refresh_papers
 from papers.models import Digest, DigestEntry, Paper, RelatedPaper
+from papers.search.index import refresh_papers
 
 
 @dataclass

@@ -150,7 +150,7 @@ class PaperQuerySet(models.QuerySet):
         (190 ms). When the query is only words and phrases, every match also has the phrases' words
         in any order, which GIN answers alone; so those candidates are taken newest first and the
         phrases are checked only until ``limit`` pass (55 ms). Same ids, same order."""
-        from papers.search_text import websearch_query
+        from papers.search.text import websearch_query
 
         rewritten = websearch_query(query)
         if not rewritten:
@@ -190,7 +190,7 @@ def _websearch(rewritten: str) -> SearchQuery:
 
 
 def _search_query(query: str) -> SearchQuery | None:
-    from papers.search_text import websearch_query
+    from papers.search.text import websearch_query
 
     rewritten = websearch_query(query)
     return _websearch(rewritten) if rewritten else None
@@ -222,7 +222,7 @@ class Paper(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Derived from the rows above by papers.catalogue.refresh_papers() in the same transaction as every
+    # Derived from the rows above by papers.search.index.refresh_papers() in the same transaction as every
     # import or admin edit, so that search and facets never need joins and are never stale.
     search_vector = SearchVectorField(null=True, editable=False)
     languages = ArrayField(models.CharField(max_length=10), default=list, blank=True, editable=False)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from papers.cache import cached_page
+from papers.search.cache import cached_page
 from papers.views import detail, home, lists, newsletter
 from papers.views.feeds import PaperAtomFeed, PaperRssFeed
 
@@ -34,7 +34,8 @@ class CategoryCodeConverter:
 register_converter(PaperKeyConverter, "paperkey")
 register_converter(CategoryCodeConverter, "categorycode")
 
-# A feed reads the list's filters (not its sort, page or format): papers.cache drops the other parameters.
+# A feed reads the list's filters (not its sort, page or format): papers.search.cache drops the other
+# parameters.
 cached_feed = cached_page(params=lists.FILTER_PARAMS)
 
 urlpatterns = [

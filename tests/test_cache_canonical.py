@@ -8,10 +8,10 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from papers import cache as page_cache
-from papers.cache import canonical_query
-from papers.filters import PaperFilterSet
 from papers.models import Author, Category, Digest, Paper
+from papers.search import cache as page_cache
+from papers.search.cache import canonical_query
+from papers.search.filters import PaperFilterSet
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection, models
 
 from papers.backup import CATALOGUE_MODELS, FORMAT, TYPES, VERSION, catalogue_is_empty
-from papers.catalogue import refresh_papers
 from papers.curation import merge_authors, merge_papers, set_visibility
 from papers.models import (
     Author,
@@ -24,6 +23,7 @@ from papers.models import (
     Source,
     Summary,
 )
+from papers.search.index import refresh_papers
 from tests.conftest import SAMPLES, import_paths
 
 pytestmark = pytest.mark.django_db

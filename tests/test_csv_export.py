@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from papers import cache, csv_export
-from papers.catalogue import refresh_papers
+from papers import csv_export
 from papers.csv_export import FORMULA_TRIGGERS, SpreadsheetSafeWriter
 from papers.models import Author, Authorship, Category, Paper
+from papers.search import cache
+from papers.search.index import refresh_papers
 from papers.views import lists
 from tests.fuzzing import fuzz
 

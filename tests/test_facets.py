@@ -7,9 +7,9 @@ from django.http import QueryDict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from papers.facets import ToggleLinks, compute_facets
-from papers.filters import PaperFilterSet
 from papers.models import DigestEntry, Paper
+from papers.search.facets import ToggleLinks, compute_facets
+from papers.search.filters import PaperFilterSet
 from tests.fuzzing import fuzz
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ from django.db import connection
 
 from papers import corpus
 from papers.backup import catalogue_is_empty
-from papers.catalogue import SCORE_SCALES, refresh_all
 from papers.ingest.families import SOURCES
 from papers.models import (
     Author,
@@ -27,6 +26,7 @@ from papers.models import (
     Source,
     Summary,
 )
+from papers.search.index import SCORE_SCALES, refresh_all
 
 pytestmark = pytest.mark.django_db
 

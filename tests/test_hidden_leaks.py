@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from papers.catalogue import refresh_papers
 from papers.curation import set_visibility
 from papers.models import (
     Author,
@@ -23,6 +22,7 @@ from papers.models import (
     Summary,
     Visibility,
 )
+from papers.search.index import refresh_papers
 
 pytestmark = pytest.mark.django_db
 

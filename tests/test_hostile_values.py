@@ -14,7 +14,6 @@ from django.urls import resolve, reverse
 from django.utils.html import escape
 from lxml import etree
 
-from papers.catalogue import refresh_papers
 from papers.models import (
     Author,
     Authorship,
@@ -29,6 +28,7 @@ from papers.models import (
     Source,
     Summary,
 )
+from papers.search.index import refresh_papers
 
 pytestmark = pytest.mark.django_db
 

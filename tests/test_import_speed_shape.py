@@ -11,12 +11,12 @@ from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from papers.bench_digest import arxiv_id, large_digest
-from papers.catalogue import SCORE_SCALES, refresh_all, refresh_papers
 from papers.ingest import importer
 from papers.ingest.families import read_digest
 from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, import_digest, lock_keys
 from papers.models import Author, DigestEntry, Paper, Summary, Visibility
-from papers.search_text import index_text
+from papers.search.index import SCORE_SCALES, refresh_all, refresh_papers
+from papers.search.text import index_text
 from tests.conftest import SAMPLES, SEEDS
 
 pytestmark = pytest.mark.django_db

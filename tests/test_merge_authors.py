@@ -4,9 +4,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from papers.catalogue import refresh_papers
 from papers.curation import merge_authors
 from papers.models import Author, AuthorRedirect, Authorship, Paper
+from papers.search.index import refresh_papers
 
 pytestmark = pytest.mark.django_db
 

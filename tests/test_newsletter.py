@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from papers.catalogue import refresh_papers
 from papers.models import Digest, DigestEntry, Paper, Source, Summary
+from papers.search.index import refresh_papers
 from papers.views.newsletter import NEWSLETTER_PAPERS, one_line
 
 pytestmark = pytest.mark.django_db

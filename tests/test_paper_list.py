@@ -7,8 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from papers.catalogue import refresh_papers
 from papers.models import Paper, Summary, Visibility
+from papers.search.index import refresh_papers
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("paper_list")
@@ -122,7 +122,7 @@ def test_json_is_valid_utf8_with_cjk(client, demo_papers):
 
 
 def test_month_chart_fills_short_gaps_and_skips_long_ones():
-    from papers.facets import Facet, FacetValue, month_chart
+    from papers.search.facets import Facet, FacetValue, month_chart
 
     def chart(*months):
         values = [FacetValue(m, m, 2, False, f"?month={m}") for m in months]

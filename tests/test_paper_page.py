@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from papers.catalogue import refresh_papers
 from papers.ingest.importer import import_digest
 from papers.models import (
     Author,
@@ -23,6 +22,7 @@ from papers.models import (
     Summary,
     Visibility,
 )
+from papers.search.index import refresh_papers
 from papers.views.detail import bibtex, bibtex_escape
 from tests.conftest import SAMPLES
 

@@ -11,8 +11,8 @@ from django.test import Client
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from papers.filters import FACET_NAMES
 from papers.models import Author, Category, Digest, Paper
+from papers.search.filters import FACET_NAMES
 from tests.fuzzing import fuzz as fuzz_settings
 
 ALLOWED = {200, 301, 302, 400, 404}

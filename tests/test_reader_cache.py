@@ -6,11 +6,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from papers import facets
-from papers.cache import catalogue_version
-from papers.catalogue import refresh_papers
 from papers.ingest.importer import import_digest
 from papers.models import Category, Paper, Source
+from papers.search import facets
+from papers.search.cache import catalogue_version
+from papers.search.index import refresh_papers
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_cache_keys_name_the_database(settings, demo_papers):
     """Two catalogues sharing one Redis keep their own entries (their versions may be equal)."""
     from django.db import connections
 
-    from papers.cache import versioned_key
+    from papers.search.cache import versioned_key
 
     here = versioned_key("page", "/papers/")
     original = connections["default"].settings_dict["NAME"]

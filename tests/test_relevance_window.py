@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers.catalogue import refresh_papers
 from papers.models import NEWEST, Paper
-from papers.views import lists
+from papers.search import query as search_query
+from papers.search.index import refresh_papers
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("paper_list")
@@ -48,7 +48,7 @@ def test_a_window_larger_than_the_matches_ranks_every_match(client, matches):
 
 
 def test_relevance_ranks_only_the_newest_matches_and_says_so(client, matches, monkeypatch):
-    monkeypatch.setattr(lists, "RANK_WINDOW", 3)
+    monkeypatch.setattr(search_query, "RANK_WINDOW", 3)
     newest_three = matches[-3:]
     ranked = result_titles(client)
     assert sorted(ranked) == sorted(newest_three)
@@ -62,7 +62,7 @@ def test_relevance_ranks_only_the_newest_matches_and_says_so(client, matches, mo
 
 
 def test_other_sorts_exports_and_feeds_list_every_match(client, matches, monkeypatch):
-    monkeypatch.setattr(lists, "RANK_WINDOW", 3)
+    monkeypatch.setattr(search_query, "RANK_WINDOW", 3)
     assert result_titles(client, sort="newest") == matches[::-1]
     exported = client.get(LIST, {"q": "transformer", "format": "csv"}).getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(exported)))[1:]
@@ -74,7 +74,7 @@ def test_other_sorts_exports_and_feeds_list_every_match(client, matches, monkeyp
 
 
 def test_a_relevance_page_counts_from_the_window_without_counting_again(client, matches, monkeypatch):
-    monkeypatch.setattr(lists, "COUNT_CAP", 2)
+    monkeypatch.setattr(search_query, "COUNT_CAP", 2)
     with CaptureQueriesContext(connection) as relevance:
         page = client.get(LIST, {"q": "transformer"}).content.decode()
     assert "2+ papers" in page

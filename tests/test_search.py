@@ -80,7 +80,7 @@ def test_english_is_stemmed(demo_papers):
 
 
 def test_hidden_summaries_leave_the_index_and_hidden_papers_leave_results(demo_papers):
-    from papers.catalogue import refresh_papers
+    from papers.search.index import refresh_papers
 
     kan = Paper.objects.get(arxiv_id="2404.19756")
     kan.summaries.filter(language="ja").update(visibility=Visibility.HIDDEN)
@@ -113,7 +113,7 @@ def test_hostile_queries_do_not_raise(demo_papers):
 
 
 def test_summaries_written_by_editors_are_searchable_after_refresh(demo_papers):
-    from papers.catalogue import refresh_papers
+    from papers.search.index import refresh_papers
 
     paper = Paper.objects.get(arxiv_id="1706.03762")
     Summary.objects.create(

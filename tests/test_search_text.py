@@ -1,4 +1,4 @@
-"""CJK bigram text for PostgreSQL full-text search (papers.search_text).
+"""CJK bigram text for PostgreSQL full-text search (papers.search.text).
 
 Pure tests run anywhere (``pytest -p no:django tests/test_search_text.py``); the PostgreSQL round trips at
 the end need pytest-django and skip without it."""
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from papers.search_text import (
+from papers.search.text import (
     MAX_QUERY_CHARS,
     MAX_REWRITTEN_CHARS,
     highlight,

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from papers import sitemaps
-from papers.catalogue import refresh_papers
 from papers.models import Digest, DigestEntry, Paper, Source, Visibility
+from papers.search.index import refresh_papers
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from papers.catalogue import refresh_papers
 from papers.curation import merge_authors, merge_papers, set_visibility
 from papers.models import (
     Author,
@@ -27,6 +26,7 @@ from papers.models import (
     Summary,
     Visibility,
 )
+from papers.search.index import refresh_papers
 
 MERGE_MAX = 20  # more than this at once is a mistake (a whole result page selected), not duplicates
 

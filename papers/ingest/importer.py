@@ -26,7 +26,6 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from papers.catalogue import AnyOf, array_cursor, refresh_papers
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES, read_digest
 from papers.ingest.parsed import DigestParseError, ParsedDigest, ParsedPaper, ParsedRelated
@@ -47,6 +46,7 @@ from papers.models import (
     Summary,
     paper_slug,
 )
+from papers.search.index import AnyOf, array_cursor, refresh_papers
 
 logger = logging.getLogger(__name__)
 

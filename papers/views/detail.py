@@ -20,7 +20,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
-from papers.cache import cached_page
 from papers.ingest.text import ARXIV_NEW_ID, ARXIV_OLD_ID
 from papers.languages import LANGUAGE_NAMES, by_reader_preference, reader_language
 from papers.models import (
@@ -36,6 +35,7 @@ from papers.models import (
     Summary,
     Visibility,
 )
+from papers.search.cache import cached_page
 
 _VERSIONED_ID = re.compile(rf"(?P<id>{ARXIV_NEW_ID}|{ARXIV_OLD_ID})v\d+")
 MORE_LIKE_THIS = 6

@@ -13,7 +13,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
 from papers.models import Paper
-from papers.views.lists import decorate, filtered_papers, with_list_details
+from papers.search.query import decorate, filtered_papers, with_list_details
 
 FEED_SIZE = 50
 # Anything but a character XML 1.0 allows (its ``Char`` production).

@@ -2,9 +2,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from papers.cache import cached_page
 from papers.models import Digest, Paper
-from papers.views.lists import decorate, with_list_details
+from papers.search.cache import cached_page
+from papers.search.query import decorate, with_list_details
 
 HOME_PAPERS = 20
 

@@ -1,5 +1,5 @@
 """Switching the interface language without a CSRF token in every page, so that readers' pages carry
-nothing personal and can be served from the cache (papers.cache.cached_page).
+nothing personal and can be served from the cache (papers.search.cache.cached_page).
 
 A cross-site form cannot forge the switch: browsers mark every request with where it came from
 (``Sec-Fetch-Site``, or at least ``Origin`` on a POST), and anything not from this site is refused.

@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 
 from papers.languages import LANGUAGE_NAMES, by_reader_preference, reader_language
 from papers.models import Digest, DigestEntry, Paper, Summary, Visibility
-from papers.views.lists import filtered_papers
+from papers.search.query import filtered_papers
 
 NEWSLETTER_PAPERS = 30
 LINE_CHARS = 140

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from papers.catalogue import refresh_all
+from papers.search.index import refresh_all
 
 
 class Command(BaseCommand):

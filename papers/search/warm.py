@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.http import QueryDict
 from django.tasks import task
 
-from papers.facets import compute_facets
 from papers.models import Paper
+from papers.search.facets import compute_facets
 
 
 @task()

@@ -28,7 +28,7 @@ MAX_STREAMED_BYTES = 8 * 1024 * 1024
 
 
 def catalogue_changed(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Call after writing catalogue rows (papers.catalogue.refresh_papers does)."""
+    """Call after writing catalogue rows (papers.search.index.refresh_papers does)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(_NEXT)
@@ -46,7 +46,7 @@ class _NextVersion:
         with connections[self.using].cursor() as cursor:
             cursor.execute(_NEXT)
         if settings.FACET_CACHE_SECONDS:
-            from papers.warm import warm_reader_caches  # facets import this module
+            from papers.search.warm import warm_reader_caches  # facets import this module
 
             warm_reader_caches.enqueue()
 

@@ -19,16 +19,16 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from papers.cache import versioned_key
-from papers.filters import (
+from papers.languages import LANGUAGE_NAMES
+from papers.models import Author, Category, Digest, Paper, Source
+from papers.search.cache import versioned_key
+from papers.search.filters import (
     FACET_NAMES,
     MAX_VALUES_PER_FACET,
     SCORE_BANDS,
     PaperFilterSet,
     _ints,
 )
-from papers.languages import LANGUAGE_NAMES
-from papers.models import Author, Category, Digest, Paper, Source
 
 SHOWN_VALUES = 8  # the rest are behind "more"
 SLOW_COUNT_SECONDS = 0.5
@@ -68,7 +68,7 @@ class Facet:
 
 
 # Each facet is counted from the matching papers' own columns (ids kept in arrays by
-# papers.catalogue), so a count reads only the matching rows: no join with a many-to-many table.
+# papers.search.index), so a count reads only the matching rows: no join with a many-to-many table.
 SCORE_LABELS = {"high": _("High"), "medium": _("Medium"), "low": _("Low"), "none": _("Not scored")}
 CODE_LABELS = {"yes": _("With code"), "no": _("Without code")}
 DIGEST_COUNT_LABELS = {"1": _("In 1 digest"), "2": _("In 2 digests"), "3+": _("In 3 or more")}

@@ -15,9 +15,9 @@ from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import F, Lookup
 
-from papers.cache import catalogue_changed
 from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary
-from papers.search_text import index_text
+from papers.search.cache import catalogue_changed
+from papers.search.text import index_text
 
 # The scale each editorial score is printed on, to compare them on 0–1.
 SCORE_SCALES = {"reading_index": 5.0, "reference_score": 100.0}

@@ -110,7 +110,7 @@ class PaperFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet[Paper], name: str, value: str) -> QuerySet[Paper]:
         return queryset.search(value) if value.strip() else queryset
 
-    # Related rows are matched on the papers' own id arrays (GIN-indexed, kept by papers.catalogue):
+    # Related rows are matched on the papers' own id arrays (GIN-indexed, kept by papers.search.index):
     # no join and no per-paper lookups in a many-to-many table, however many papers match.
     # Codes and slugs become ids here rather than in a subquery: with the ids in the statement the
     # planner can estimate how many papers match (a million-paper list walks the date index or the GIN
