@@ -9,12 +9,14 @@ class PapersConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from papers import models
-        from papers.search.cache import catalogue_changed
+        from papers.search.cache import record_catalogue_change
+        from papers.search.signals import catalogue_changed
+        from papers.search.warm import warm_after_change
 
         # Every row a reader's page shows. Bulk writes send no signals: they go through
         # papers.search.index.refresh_papers, which takes a new catalogue version itself.
         def changed(sender, using: str, **kwargs) -> None:
-            catalogue_changed(using)
+            record_catalogue_change(using)
 
         shown = [
             models.Paper,
@@ -37,3 +39,5 @@ class PapersConfig(AppConfig):
         m2m_changed.connect(
             changed, sender=models.Paper.categories.through, weak=False, dispatch_uid="catalogue-categories"
         )
+        # The worker recounts the catalogue's facets after each committed change.
+        catalogue_changed.connect(warm_after_change, dispatch_uid="warm-reader-caches")

@@ -46,7 +46,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Prefetch
 
-from papers.ingest.text import match_key
+from papers.identifiers import match_key
 from papers.models import (
     Author,
     AuthorRedirect,

@@ -60,11 +60,11 @@ from django.db import connection, connections, transaction
 from tqdm import tqdm
 
 from papers.backup import CATALOGUE_MODELS, catalogue_is_empty
+from papers.identifiers import match_key
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES
-from papers.ingest.text import match_key
 from papers.models import Digest, ImportJob, ImportJobFile, Paper, Source, paper_slug
-from papers.search.cache import catalogue_changed
+from papers.search.cache import record_catalogue_change
 from papers.search.index import _WEIGHT_BY_KIND, SCORE_SCALES
 from papers.search.text import index_text
 
@@ -1724,7 +1724,7 @@ def generate_corpus(
             f"generation failed midway: {error}. The catalogue is partly written; run the command again "
             "with --replace to start over."
         ) from error
-    catalogue_changed()
+    record_catalogue_change()
     report.counts = {
         "papers": plan.papers,
         "summaries": plan.summary_count,

@@ -22,9 +22,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from papers.ingest import parsed
-from papers.ingest.categories import CATEGORY_CODE_MAX_LENGTH, CATEGORY_CODE_PATTERN, is_category_code
-from papers.ingest.text import ARXIV_ID_PATTERN, match_key
+from papers import summary_kinds
+from papers.identifiers import (
+    ARXIV_ID_PATTERN,
+    CATEGORY_CODE_MAX_LENGTH,
+    CATEGORY_CODE_PATTERN,
+    is_category_code,
+    match_key,
+)
+from papers.search.text import websearch_query
 
 
 class Visibility(models.TextChoices):
@@ -150,8 +156,6 @@ class PaperQuerySet(models.QuerySet):
         (190 ms). When the query is only words and phrases, every match also has the phrases' words
         in any order, which GIN answers alone; so those candidates are taken newest first and the
         phrases are checked only until ``limit`` pass (55 ms). Same ids, same order."""
-        from papers.search.text import websearch_query
-
         rewritten = websearch_query(query)
         if not rewritten:
             return []
@@ -190,8 +194,6 @@ def _websearch(rewritten: str) -> SearchQuery:
 
 
 def _search_query(query: str) -> SearchQuery | None:
-    from papers.search.text import websearch_query
-
     rewritten = websearch_query(query)
     return _websearch(rewritten) if rewritten else None
 
@@ -442,15 +444,15 @@ class DigestEntry(models.Model):
 
 
 class SummaryKind(models.TextChoices):
-    TITLE = parsed.TITLE, _("Title translation")
-    ABSTRACT = parsed.ABSTRACT, _("Abstract")
-    SUMMARY = parsed.SUMMARY, _("Short summary")
-    BACKGROUND = parsed.BACKGROUND, _("Background")
-    METHOD = parsed.METHOD, _("Method")
-    CONTRIBUTIONS = parsed.CONTRIBUTIONS, _("Contributions")
-    RESULTS = parsed.RESULTS, _("Results")
-    FUTURE_WORK = parsed.FUTURE_WORK, _("Future work")
-    ANALYSIS = parsed.ANALYSIS, _("Analysis")
+    TITLE = summary_kinds.TITLE, _("Title translation")
+    ABSTRACT = summary_kinds.ABSTRACT, _("Abstract")
+    SUMMARY = summary_kinds.SUMMARY, _("Short summary")
+    BACKGROUND = summary_kinds.BACKGROUND, _("Background")
+    METHOD = summary_kinds.METHOD, _("Method")
+    CONTRIBUTIONS = summary_kinds.CONTRIBUTIONS, _("Contributions")
+    RESULTS = summary_kinds.RESULTS, _("Results")
+    FUTURE_WORK = summary_kinds.FUTURE_WORK, _("Future work")
+    ANALYSIS = summary_kinds.ANALYSIS, _("Analysis")
 
 
 class SummaryQuerySet(models.QuerySet):

@@ -16,8 +16,9 @@ from django.db.models import CheckConstraint
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from papers.identifiers import is_category_code
 from papers.ingest import arxiv_jp, importer, pytorchkr, ronbun_gaiyou, rules, zh_digest
-from papers.ingest.categories import is_category_code, split_category_codes
+from papers.ingest.categories import split_category_codes
 from papers.ingest.decode import decode_bytes
 from papers.ingest.families import ReadDigest, read_digest
 from papers.ingest.html import html_to_text

@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
+from papers.identifiers import match_key
 from papers.ingest import arxiv_jp, ronbun_gaiyou
 from papers.ingest.parsed import ABSTRACT, SUMMARY, TITLE, DigestParseError, ParsedDigest, ParsedLink
-from papers.ingest.text import match_key
 from tests.conftest import SAMPLES, seed_text
 
 SAMPLE_PATH = SAMPLES / "ronbun_gaiyou_sample.txt"

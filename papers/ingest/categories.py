@@ -1,28 +1,17 @@
-"""arXiv category codes: what a stored code may look like, how a digest's list of them is read, and the
-human names of the subject classes digests mention most (other codes are stored without one)."""
+"""arXiv category codes in digests: how a digest's list of them is read (a code's shape is
+papers.identifiers.is_category_code), and the human names of the subject classes digests mention most
+(other codes are stored without one)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-# An archive ("cs", "hep-th", "q-bio", old "solv-int"), optionally a subject class: two capitals ("cs.LG",
-# "astro-ph.GA") or a lower-case name ("cond-mat.dis-nn", "physics.comp-ph", "cond-mat.soft"). Codes are
-# kept exactly as arXiv writes them, so "CS.LG" is refused rather than guessed at. The pattern is also the
-# Category.code check constraint: it uses only what Python's re and PostgreSQL's regular expressions share.
-_ARCHIVE = r"(?:[a-z]{2,}|[a-z]-[a-z]+)(?:-[a-z]+)*"
-_SUBJECT_CLASS = r"(?:[A-Z]{2}|[a-z]{3,}(?:-[a-z]+)*|[a-z]+(?:-[a-z]+)+)"
-CATEGORY_CODE_PATTERN = rf"^{_ARCHIVE}(?:\.{_SUBJECT_CLASS})?$"
-CATEGORY_CODE_MAX_LENGTH = 40  # Category.code's column
-_CATEGORY_CODE = re.compile(CATEGORY_CODE_PATTERN)
+from papers.identifiers import is_category_code
 
 # Between codes, after NFKC (which folds the full-width "，；／｜" and the ideographic space): commas,
 # semicolons, slashes, bars, whitespace, and the separators NFKC keeps (、・).
 _CODE_SEPARATORS = re.compile(r"[\s,;/|、・]+")
-
-
-def is_category_code(code: str) -> bool:
-    return len(code) <= CATEGORY_CODE_MAX_LENGTH and _CATEGORY_CODE.fullmatch(code) is not None
 
 
 def split_category_codes(text: str) -> tuple[list[str], list[str]]:

@@ -26,11 +26,11 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from papers.identifiers import match_key
 from papers.ingest.categories import ARXIV_CATEGORY_NAMES
 from papers.ingest.families import SOURCES, read_digest
 from papers.ingest.parsed import DigestParseError, ParsedDigest, ParsedPaper, ParsedRelated
 from papers.ingest.rules import check_parsed, refusal_reason
-from papers.ingest.text import match_key
 from papers.models import (
     Author,
     Authorship,

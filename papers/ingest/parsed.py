@@ -8,27 +8,47 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from papers.summary_kinds import (
+    ABSTRACT,
+    ANALYSIS,
+    BACKGROUND,
+    CONTRIBUTIONS,
+    FUTURE_WORK,
+    METHOD,
+    RESULTS,
+    SUMMARY,
+    TITLE,
+)
+
+# The contract between the parsers and the importer, with the kinds a ParsedSummary has.
+__all__ = [
+    "ABSTRACT",
+    "ANALYSIS",
+    "BACKGROUND",
+    "CONTRIBUTIONS",
+    "FUTURE_WORK",
+    "METHOD",
+    "RESULTS",
+    "SUMMARY",
+    "TITLE",
+    "DigestParseError",
+    "ParseWarning",
+    "ParsedDigest",
+    "ParsedLink",
+    "ParsedPaper",
+    "ParsedRelated",
+    "ParsedSummary",
+]
+
 
 class DigestParseError(ValueError):
     """Raised for input that cannot be parsed as a digest; the message is shown to editors as is."""
 
 
-# Summary kinds, shared with papers.models.Summary.Kind.
-TITLE = "title"
-ABSTRACT = "abstract"
-SUMMARY = "summary"
-BACKGROUND = "background"
-METHOD = "method"
-CONTRIBUTIONS = "contributions"
-RESULTS = "results"
-FUTURE_WORK = "future_work"
-ANALYSIS = "analysis"
-
-
 @dataclass
 class ParsedSummary:
     language: str  # BCP-47 primary tag: "ja", "zh", "ko", "en", ...
-    kind: str  # one of the kinds above
+    kind: str  # one of papers.summary_kinds
     text: str
 
 

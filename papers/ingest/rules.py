@@ -13,9 +13,8 @@ import math
 from django.apps import apps
 from django.db import DatabaseError
 
-from papers.ingest.categories import is_category_code
+from papers.identifiers import canonical_arxiv_id, is_category_code
 from papers.ingest.parsed import DigestParseError, ParsedDigest
-from papers.ingest.text import canonical_arxiv_id
 from papers.models import Paper
 
 _MAX_ARXIV_ID = Paper._meta.get_field("arxiv_id").max_length

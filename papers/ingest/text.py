@@ -7,21 +7,14 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from papers.identifiers import ARXIV_NEW_ID, ARXIV_OLD_ID, canonical_arxiv_id
+
 from .parsed import ParsedDigest
 
-ARXIV_NEW_ID = r"\d{4}\.\d{4,5}"
-ARXIV_OLD_ID = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV_URL = re.compile(
     rf"arxiv\.org/(?:abs|pdf|html)/(?P<id>{ARXIV_NEW_ID}|{ARXIV_OLD_ID})(?:v\d+)?", re.IGNORECASE
 )
 _ARXIV_BARE = re.compile(rf"(?:arXiv:\s*)?\b(?P<id>{ARXIV_NEW_ID})(?:v\d+)?\b", re.IGNORECASE)
-ARXIV_ID_PATTERN = rf"^(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})$"
-_ARXIV_ID = re.compile(ARXIV_ID_PATTERN)
-# Links and ids are found case-insensitively ("HEP-TH/9901002"); arXiv writes an old-style id's archive in
-# lower case and its subject class in capitals ("math.GT/0309136"), and only that form is stored.
-_OLD_ID_PARTS = re.compile(
-    r"(?P<archive>[a-z][a-z\-]+)(?:\.(?P<subject>[a-z]{2}))?/(?P<number>\d{7})", re.IGNORECASE
-)
 
 URL_PATTERN = re.compile(r"https?://[^\s<>\"'）)」』]+")
 
@@ -55,21 +48,6 @@ def clean_text(text: str) -> str:
 
 def collapse_spaces(text: str) -> str:
     return re.sub(r"\s+", " ", clean_text(text))
-
-
-def match_key(text: str) -> str:
-    """Key for matching, never for display: NFKC, casefolded, punctuation and spacing removed."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
-
-
-def canonical_arxiv_id(value: str) -> str | None:
-    """An arXiv id (without version) as arXiv writes it: ``"HEP-TH/9901002"`` -> ``"hep-th/9901002"``,
-    ``"MATH.gt/0309136"`` -> ``"math.GT/0309136"``; ``None`` when ``value`` is not an arXiv id."""
-    if old := _OLD_ID_PARTS.fullmatch(value):
-        subject = f".{old['subject'].upper()}" if old["subject"] else ""
-        value = f"{old['archive'].lower()}{subject}/{old['number']}"
-    return value if _ARXIV_ID.fullmatch(value) else None
 
 
 def arxiv_id_from_url(url: str) -> str | None:

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.utils.translation import get_language
 
 from papers.models import Paper
+from papers.search.signals import catalogue_changed
 
 _NEXT = "SELECT nextval('papers_catalogue_version')"
 _CURRENT = "SELECT last_value FROM papers_catalogue_version"
@@ -27,8 +28,9 @@ _CURRENT = "SELECT last_value FROM papers_catalogue_version"
 MAX_STREAMED_BYTES = 8 * 1024 * 1024
 
 
-def catalogue_changed(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Call after writing catalogue rows (papers.search.index.refresh_papers does)."""
+def record_catalogue_change(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Call after writing catalogue rows (papers.search.index.refresh_papers does). Inside a transaction,
+    ``catalogue_changed`` is sent once it commits."""
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(_NEXT)
@@ -45,10 +47,7 @@ class _NextVersion:
     def __call__(self) -> None:
         with connections[self.using].cursor() as cursor:
             cursor.execute(_NEXT)
-        if settings.FACET_CACHE_SECONDS:
-            from papers.search.warm import warm_reader_caches  # facets import this module
-
-            warm_reader_caches.enqueue()
+        catalogue_changed.send(sender=Paper, using=self.using)
 
 
 def catalogue_version(using: str = DEFAULT_DB_ALIAS) -> int:

@@ -27,7 +27,7 @@ from papers.search.filters import (
     MAX_VALUES_PER_FACET,
     SCORE_BANDS,
     PaperFilterSet,
-    _ints,
+    whole_numbers,
 )
 
 SHOWN_VALUES = 8  # the rest are behind "more"
@@ -211,7 +211,7 @@ assert set(_VALUE_SQL) == set(FACET_NAMES)
 
 def _selected_labels(name: str, values: list[str]) -> dict[str, str]:
     """Labels for selected values the counts do not list (no match under the other filters)."""
-    ids = _ints(values)
+    ids = whole_numbers(values)
     if name == "author":
         return {str(pk): a.name for pk, a in Author.objects.public().in_bulk(ids).items()}
     if name == "digest":

@@ -55,7 +55,9 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
-def _ints(values: list[str]) -> list[int]:
+def whole_numbers(values: list[str]) -> list[int]:
+    """The values that are whole numbers a bigint column can hold (ids, years), as ints; others are dropped.
+    The filters and the facets' labels read selected ids with it."""
     # isascii(): "²" and "١" are digits to str.isdigit() but not to int() or to a bigint column.
     values = [value.strip() for value in values]
     return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
@@ -121,7 +123,7 @@ class PaperFilterSet(django_filters.FilterSet):
         return queryset.filter(category_ids__overlap=self._ids(Category, "code", values))
 
     def filter_author(self, queryset, name, values):
-        return queryset.filter(author_ids__overlap=_ints(values)) if values else queryset
+        return queryset.filter(author_ids__overlap=whole_numbers(values)) if values else queryset
 
     def filter_language(self, queryset, name, values):
         return queryset.filter(languages__overlap=values) if values else queryset
@@ -132,12 +134,12 @@ class PaperFilterSet(django_filters.FilterSet):
         return queryset.filter(source_ids__overlap=self._ids(Source, "slug", values))
 
     def filter_digest(self, queryset, name, values):
-        return queryset.filter(digest_ids__overlap=_ints(values)) if values else queryset
+        return queryset.filter(digest_ids__overlap=whole_numbers(values)) if values else queryset
 
     def filter_year(self, queryset, name, values):
         if not values:
             return queryset
-        years = [year for year in _ints(values) if 1900 < year < 2200]
+        years = [year for year in whole_numbers(values) if 1900 < year < 2200]
         return queryset.filter(
             _any([Q(published__gte=date(y, 1, 1), published__lt=date(y + 1, 1, 1)) for y in years])
         )

@@ -16,7 +16,7 @@ from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import F, Lookup
 
 from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary
-from papers.search.cache import catalogue_changed
+from papers.search.cache import record_catalogue_change
 from papers.search.text import index_text
 
 # The scale each editorial score is printed on, to compare them on 0–1.
@@ -94,7 +94,7 @@ def _given_texts_by(paper_ids: set[int]) -> set[int]:
 
 def _refresh(ids: list[int], batch_size: int) -> None:
     if ids:
-        catalogue_changed()
+        record_catalogue_change()
     for start in range(0, len(ids), batch_size):
         _refresh_batch(ids[start : start + batch_size])
 

@@ -5,6 +5,7 @@ per change instead."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import QueryDict
 from django.tasks import task
 
@@ -15,3 +16,9 @@ from papers.search.facets import compute_facets
 @task()
 def warm_reader_caches() -> None:
     compute_facets(QueryDict(), Paper.objects.published())
+
+
+def warm_after_change(sender, using: str, **kwargs) -> None:
+    """Receives ``catalogue_changed`` (connected in PapersConfig.ready)."""
+    if settings.FACET_CACHE_SECONDS:
+        warm_reader_caches.enqueue()

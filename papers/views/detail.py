@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
-from papers.ingest.text import ARXIV_NEW_ID, ARXIV_OLD_ID
+from papers.identifiers import ARXIV_NEW_ID, ARXIV_OLD_ID
 from papers.languages import LANGUAGE_NAMES, by_reader_preference, reader_language
 from papers.models import (
     NEWEST,
