@@ -194,7 +194,7 @@ def pick_values() -> Picks:
         paper_key=_paper_with_summaries(),
         digest_id=digest,
         newest_year=newest.year if newest else 2024,
-        deep_page=min(DEEP_PAGE, -(-total // 20)),  # views.lists.PAGE_SIZE per page
+        deep_page=min(DEEP_PAGE, -(-total // 20)),  # papers.search.query.PAGE_SIZE per page
     )
 
 

@@ -1,4 +1,5 @@
-"""CJK bigram text for PostgreSQL full-text search (papers.search.text).
+"""CJK bigram text for PostgreSQL full-text search (papers.search.text) and its highlighted snippets
+(papers.search.highlight).
 
 Pure tests run anywhere (``pytest -p no:django tests/test_search_text.py``); the PostgreSQL round trips at
 the end need pytest-django and skip without it."""
@@ -11,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from papers.search.highlight import highlight
 from papers.search.text import (
     MAX_QUERY_CHARS,
     MAX_REWRITTEN_CHARS,
-    highlight,
     index_text,
     positive_terms,
     websearch_query,

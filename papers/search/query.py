@@ -12,7 +12,8 @@ from django.http import Http404, QueryDict
 from papers.languages import by_reader_preference, reader_language
 from papers.models import NEWEST, Authorship, Paper, Summary
 from papers.search.filters import PaperFilterSet
-from papers.search.text import highlight, positive_terms
+from papers.search.highlight import highlight
+from papers.search.text import positive_terms
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # past this the page says "1,000+" instead of counting every match
