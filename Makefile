@@ -104,7 +104,7 @@ prod: install
 .PHONY: reliability
 reliability: install
 	@mkdir -p var
-	$(PY) scripts/loadtest.py --fault all --json var/reliability.json
+	$(PY) -m benchmarks.load.reliability --fault all --json var/reliability.json
 
 # Benchmarks (issue 6, docs/performance.md): the query set through the real views against the same SQL run
 # directly with psycopg, and the importer's papers/s (a dry run: the database is not changed). DEBUG is off
@@ -125,7 +125,7 @@ load: export DATABASE_URL ?= $(BENCH_DATABASE_URL)
 .PHONY: load
 load: install
 	@mkdir -p var
-	$(IN_DB_SESSION) $(PY) scripts/load.py --json var/load.json $(LOAD_ARGS)
+	$(IN_DB_SESSION) $(PY) -m benchmarks.load.throughput --json var/load.json $(LOAD_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,5 @@
 """gunicorn settings for every `gunicorn digest.wsgi` started in the repository root (make prod, docker
-compose, scripts/load.py): gunicorn reads ./gunicorn.conf.py by itself; options on the command line win.
+compose, make load): gunicorn reads ./gunicorn.conf.py by itself; options on the command line win.
 
 gunicorn's own default trusts X-Forwarded-Proto (and so serves the request as HTTPS) from 127.0.0.1 and
 ::1: any process on the machine could claim HTTPS. Here nobody is trusted unless FORWARDED_ALLOW_IPS

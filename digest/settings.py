@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
     "papers",
+    "benchmarks",
     "axes",
 ]
 

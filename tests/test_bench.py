@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from papers import bench
+from benchmarks import bench, queries
 from papers.models import Digest, Paper, Summary
 from tests.conftest import SAMPLES, import_paths
 
@@ -64,8 +64,8 @@ def test_full_run_reports_every_query_with_its_floor_and_changes_nothing(corpus)
 
 
 def test_query_set_uses_values_of_the_database(corpus):
-    picks = bench.pick_values()
-    urls = {query.name: query.url for query in bench.query_set(picks)}
+    picks = queries.pick_values()
+    urls = {query.name: query.url for query in queries.query_set(picks)}
 
     paper = Paper.objects.get(arxiv_id=picks.paper_key)
     assert paper.summaries.exists()
@@ -101,10 +101,10 @@ def test_unknown_query_name_is_an_error(corpus):
 
 
 def test_a_request_that_is_not_200_fails_the_run(corpus, monkeypatch):
-    real_query_set = bench.query_set
+    real_query_set = queries.query_set
 
     def with_a_missing_page(picks):
-        return [*real_query_set(picks), bench.BenchQuery("missing_paper", "/papers/9999.99999/")]
+        return [*real_query_set(picks), queries.BenchQuery("missing_paper", "/papers/9999.99999/")]
 
     monkeypatch.setattr(bench, "query_set", with_a_missing_page)
     with pytest.raises(CommandError, match=r"missing_paper: GET /papers/9999\.99999/ answered 404"):
@@ -113,17 +113,17 @@ def test_a_request_that_is_not_200_fails_the_run(corpus, monkeypatch):
 
 def test_the_floor_executes_the_statements(corpus):
     """A statement the server rejects fails the run: the floor really sends every statement."""
-    query = bench.BenchQuery("broken", "/")
-    raw = bench.floor_connection()
+    query = queries.BenchQuery("broken", "/")
+    raw = queries.floor_connection()
     try:
-        totals, per_statement = bench._time_floor(raw, query, ["SELECT count(*) FROM papers_paper"], 3)
+        totals, per_statement = queries._time_floor(raw, query, ["SELECT count(*) FROM papers_paper"], 3)
         assert len(totals) == 3 and len(per_statement[0]) == 3
-        with pytest.raises(bench.BenchFailure, match="the floor could not run"):
-            bench._time_floor(raw, query, ["SELECT no_such_column FROM papers_paper"], 3)
+        with pytest.raises(queries.BenchFailure, match="the floor could not run"):
+            queries._time_floor(raw, query, ["SELECT no_such_column FROM papers_paper"], 3)
     finally:
         raw.close()
 
 
 def test_percentiles_are_inclusive_quantiles():
     samples = [float(value) for value in range(1, 101)]
-    assert bench.percentiles(samples) == pytest.approx((50.5, 95.05))
+    assert queries.percentiles(samples) == pytest.approx((50.5, 95.05))

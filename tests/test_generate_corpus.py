@@ -10,7 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from papers import corpus
+from benchmarks.corpus import plan as corpus_plan
+from benchmarks.corpus.generate import empty_catalogue, generate_corpus
+from benchmarks.corpus.vocabulary import BENCH_TERMS
 from papers.backup import catalogue_is_empty
 from papers.ingest.families import SOURCES
 from papers.models import (
@@ -64,15 +66,15 @@ def generated(django_db_setup, django_db_blocker):
     """One corpus for the tests that only read it, written the bulk way (outside any transaction: forked
     workers with their own connections, parent rows beside them, VACUUM), emptied again afterwards."""
     with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(corpus, "CHUNK", 64)  # several chunks for the two worker processes
+        patch.setattr(corpus_plan, "CHUNK", 64)  # several chunks for the two worker processes
         output = generate(N, 7, "--workers=2")
         yield output
-        corpus.empty_catalogue()
+        empty_catalogue()
 
 
 @pytest.fixture(scope="module")
 def big_plan():
-    return corpus.make_plan(10_000, seed=1)
+    return corpus_plan.make_plan(10_000, seed=1)
 
 
 def test_a_long_tail_of_authors(big_plan):
@@ -134,7 +136,7 @@ class TestOneCorpus:
 
     @pytest.mark.parametrize("language", ["ja", "zh", "ko", "en"])
     def test_bench_terms_are_found_by_search_in_their_language(self, generated, db, language):
-        term = corpus.BENCH_TERMS[language]
+        term = BENCH_TERMS[language]
         hits = list(Paper.objects.search(term))
         assert 1 <= len(hits) <= 0.1 * N
         for paper in hits:
@@ -158,8 +160,8 @@ class TestOneCorpus:
     def test_two_workers_write_what_one_writes_in_a_transaction(self, generated, db):
         parallel = (list(Paper.objects.order_by("pk").values_list("title", "arxiv_id")), derived_columns())
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(corpus, "CHUNK", 64)
-            corpus.generate_corpus(N, seed=7, replace=True)  # one worker: inside the test's transaction
+            patch.setattr(corpus_plan, "CHUNK", 64)
+            generate_corpus(N, seed=7, replace=True)  # one worker: inside the test's transaction
         assert (
             list(Paper.objects.order_by("pk").values_list("title", "arxiv_id")),
             derived_columns(),
@@ -174,7 +176,7 @@ class TestOneCorpus:
 
     def test_pages_render_on_the_corpus(self, client, generated, db):
         assert client.get("/papers/").status_code == 200
-        assert client.get("/papers/", {"q": corpus.BENCH_TERMS["ja"]}).status_code == 200
+        assert client.get("/papers/", {"q": BENCH_TERMS["ja"]}).status_code == 200
         paper = Paper.objects.published().filter(related_links__isnull=False).first()
         response = client.get(paper.get_absolute_url())
         assert response.status_code == 200
@@ -195,9 +197,9 @@ def test_bench_terms_hit_one_to_five_percent_of_papers(big_plan):
     topics = [
         content.topic
         for chunk in range(len(plan.chunks()))
-        for content in corpus.chunk_contents(plan, chunk)[1]
+        for content in corpus_plan.chunk_contents(plan, chunk)[1]
     ]
-    for language, term in corpus.BENCH_TERMS.items():
+    for language, term in BENCH_TERMS.items():
         hits = 0
         for topic, summaries in zip(topics, plan.paper_summaries, strict=True):
             words = topic.focus.get(language)

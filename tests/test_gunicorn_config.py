@@ -1,5 +1,5 @@
 """gunicorn.conf.py, as gunicorn itself reads it from the repository root (the working directory of make prod,
-docker compose and scripts/load.py): nobody is trusted to set X-Forwarded-Proto unless FORWARDED_ALLOW_IPS
+docker compose and make load): nobody is trusted to set X-Forwarded-Proto unless FORWARDED_ALLOW_IPS
 says so, request lines and headers are bounded, WEB_CONCURRENCY sets the workers, and command-line
 options still win."""
 
@@ -57,7 +57,7 @@ def test_the_environment_names_the_trusted_proxies_and_the_workers():
 
 
 def test_command_line_options_override_the_file():
-    # make prod, scripts/load.py and scripts/loadtest.py pass their own --workers.
+    # make prod, make load and make reliability pass their own --workers.
     config = effective_config("--workers", "3", "--forwarded-allow-ips", "127.0.0.1", WEB_CONCURRENCY="5")
     assert config["workers"] == "3"
     assert config["forwarded_allow_ips"] == "['127.0.0.1']"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from papers.bench_digest import arxiv_id, large_digest
+from benchmarks.synthetic_digest import arxiv_id, large_digest
 from papers.ingest import importer
 from papers.ingest.families import read_digest
 from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, import_digest, lock_keys

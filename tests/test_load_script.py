@@ -1,6 +1,6 @@
-"""scripts/load.py for real but tiny: gunicorn serves a database holding the demo digests, the script
-primes the paper pages for 2 s, wrk requests them for 2 s, and the JSON report counts the requests, no
-errors and the workers' memory.
+"""`make load` (benchmarks/load/throughput.py) for real but tiny: gunicorn serves a database holding the
+demo digests, the script primes the paper pages for 2 s, wrk requests them for 2 s, and the JSON report
+counts the requests, no errors and the workers' memory.
 
 The script starts gunicorn as a subprocess, so the data must be committed: the test creates its own
 database on the server the suite uses and drops it afterwards."""
@@ -65,7 +65,7 @@ def test_load_script_serves_paper_pages_without_errors_and_reports_them(demo_dat
     report = tmp_path / "load.json"
     done = subprocess.run(
         [
-            *(sys.executable, "scripts/load.py", "--database-url", demo_database),
+            *(sys.executable, "-m", "benchmarks.load.throughput", "--database-url", demo_database),
             *("--scenario", "paper", "--duration", "2", "--warmup", "0"),
             *("--prime-papers", "--prime-seconds", "2"),
             *("--connections", "2"),

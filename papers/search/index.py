@@ -23,22 +23,29 @@ from papers.search.text import index_text
 SCORE_SCALES = {"reading_index": 5.0, "reference_score": 100.0}
 
 # Search weights: A titles and ids, B authors and categories, C abstracts and short summaries, D the rest.
-_WEIGHT_BY_KIND = {Summary.Kind.TITLE: "a", Summary.Kind.ABSTRACT: "c", Summary.Kind.SUMMARY: "c"}
+WEIGHT_BY_KIND = {Summary.Kind.TITLE: "a", Summary.Kind.ABSTRACT: "c", Summary.Kind.SUMMARY: "c"}
 
-_UPDATE = """
-UPDATE papers_paper AS p SET
-    search_vector = setweight(to_tsvector('english', d.a), 'A')
-                 || setweight(to_tsvector('english', d.b), 'B')
-                 || setweight(to_tsvector('english', d.c), 'C')
-                 || setweight(to_tsvector('english', d.d), 'D'),
-    languages = string_to_array(d.languages, ',')::varchar(10)[],
-    digest_count = d.digest_count,
-    has_code = d.has_code,
-    editorial_score = d.score,
-    category_ids = string_to_array(d.category_ids, ',')::bigint[],
-    author_ids = string_to_array(d.author_ids, ',')::bigint[],
-    source_ids = string_to_array(d.source_ids, ',')::bigint[],
-    digest_ids = string_to_array(d.digest_ids, ',')::bigint[]
+# Each derived column as SQL over ``d``, a row of its inputs: the four weighted documents a-d, then
+# languages and the facet id lists as comma-separated text, digest_count, has_code, score. The one
+# definition: the refresh below updates papers with it, bulk loaders insert papers with it.
+DERIVED_COLUMNS = {
+    "search_vector": "setweight(to_tsvector('english', d.a), 'A')"
+    " || setweight(to_tsvector('english', d.b), 'B')"
+    " || setweight(to_tsvector('english', d.c), 'C')"
+    " || setweight(to_tsvector('english', d.d), 'D')",
+    "languages": "string_to_array(d.languages, ',')::varchar(10)[]",
+    "digest_count": "d.digest_count",
+    "has_code": "d.has_code",
+    "editorial_score": "d.score",
+    "category_ids": "string_to_array(d.category_ids, ',')::bigint[]",
+    "author_ids": "string_to_array(d.author_ids, ',')::bigint[]",
+    "source_ids": "string_to_array(d.source_ids, ',')::bigint[]",
+    "digest_ids": "string_to_array(d.digest_ids, ',')::bigint[]",
+}
+
+_UPDATE = f"""
+UPDATE {Paper._meta.db_table} AS p SET
+    {", ".join(f"{column} = {expression}" for column, expression in DERIVED_COLUMNS.items())}
 FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::int[], %b::bool[],
             %b::float8[], %b::text[], %b::text[], %b::text[], %b::text[])
      AS d(id, a, b, c, d, languages, digest_count, has_code, score, category_ids, author_ids, source_ids,
@@ -118,7 +125,7 @@ def _refresh_batch(ids: list[int]) -> None:
         facet_ids["category"][pk].add(category_id)
     summaries = Summary.objects.public().filter(AnyOf("paper_id", ids)).order_by("pk")
     for pk, language, kind, text in summaries.values_list("paper_id", "language", "kind", "text"):
-        documents[pk][_WEIGHT_BY_KIND.get(kind, "d")].append(text)
+        documents[pk][WEIGHT_BY_KIND.get(kind, "d")].append(text)
         languages[pk].add(language)
     digest_counts: Counter[int] = Counter()
     entries = DigestEntry.objects.filter(AnyOf("paper_id", ids))

@@ -1,13 +1,14 @@
-"""The benchmark behind ``manage.py bench``: a fixed query set through the real Django views, against the
-raw-SQL floor (the same statements over a plain psycopg connection), plus the importer's papers/s.
+"""The query set of ``manage.py bench`` and its measurement: each query through the real Django views
+against the raw-SQL floor (the same statements over a plain psycopg connection).
 
 The query set (values picked from the database at start, so it runs on any corpus):
 
 ============================  ====================================================================
 ``browse_first_page``         ``/papers/``
 ``browse_deep_page``          ``/papers/?page=200`` (or the last page when there are fewer)
-``search_ja`` … ``search_ko`` ``/papers/?q=<term>``: ``papers.corpus.BENCH_TERMS`` when it exists, else
-                              ja 強化学習, zh 扩散模型, en diffusion, ko 언어 모델
+``search_ja`` … ``search_ko`` ``/papers/?q=<term>``: the corpus generator's
+                              ``benchmarks.corpus.vocabulary.BENCH_TERMS``: ja 強化学習, zh 扩散模型,
+                              en diffusion, ko 언어 모델
 ``search_arxiv_id``           ``?q=<arXiv id>`` of the paper below
 ``search_author``             ``?q=<name>`` of the author with the most papers
 ``search_two_facets``         ``?q=<en term>&category=<most common>&language=ja``
@@ -32,27 +33,13 @@ connection parameters, ``runs`` times after one warm-up run; a run's time is the
 Percentiles: ``statistics.quantiles(samples, n=100, method="inclusive")`` (linear interpolation between
 the closest ranks, never beyond the observed extremes); p50 is cut point 50, p95 cut point 95.
 ratio = Django p95 / floor p95.
-
-Modes: the default disables the page cache (``PAGE_CACHE_SECONDS=0``: every request runs the view) and
-keeps the facet cache as configured (warm after the warm-up request); ``cold`` also sets
-``FACET_CACHE_SECONDS=0`` (every facet count computed); ``cached`` keeps the page cache on (what every
-reader after the first gets).
-
-The import benchmark times ``import_digest(..., dry_run=True)`` on a synthetic arxiv.jp digest
-(``papers.bench_digest``): the real importer, rolled back. Nothing is written; only sequences advance
-(ids, and the catalogue version, which makes cached pages and facets recompute once), as with any
-rolled-back transaction. It runs after the queries for that reason.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -60,21 +47,17 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from benchmarks.corpus.vocabulary import BENCH_TERMS
 from papers.models import Authorship, Category, Digest, Paper, Summary, Visibility
 
-DEFAULT_RUNS = 30
-DEFAULT_IMPORT_PAPERS = 5000
 DEEP_PAGE = 200
-DEFAULT_TERMS = {"ja": "強化学習", "zh": "扩散模型", "en": "diffusion", "ko": "언어 모델"}
-MODES = ("default", "cold", "cached")
+# The languages of the search_* queries, in their order.
+SEARCH_LANGUAGES = ("ja", "zh", "en", "ko")
 PERCENTILE_METHOD = 'statistics.quantiles(samples, n=100, method="inclusive")'
-# Synthetic import papers are numbered from here: arXiv ids of 2030, clear of any real or generated
-# paper, so the importer creates every one (the expensive path) instead of matching existing ones.
-IMPORT_FIRST_ID = 12_000_000
 
 # The issue's targets (1M papers, warm cache, one client).
 P95_TARGETS_MS = {
@@ -84,8 +67,6 @@ P95_TARGETS_MS = {
     "paper_page": 30.0,
 }
 RATIO_TARGET = 1.5
-
-Progress = Callable[[str], None]
 
 
 class BenchFailure(Exception):
@@ -138,23 +119,8 @@ class QueryResult:
 
 
 def search_terms() -> dict[str, str]:
-    """Per-language search terms: the corpus generator's (words it is known to contain) when present."""
-    try:
-        from papers.corpus import BENCH_TERMS
-    except ImportError:
-        return dict(DEFAULT_TERMS)
-    terms = dict(DEFAULT_TERMS)
-    for language, value in BENCH_TERMS.items():
-        if language in terms:
-            terms[language] = _one_term(value)
-    return terms
-
-
-def _one_term(value: str | list[str] | tuple[str, ...] | set[str]) -> str:
-    """The corpus may list several terms per language: the benchmark searches the first."""
-    if isinstance(value, str):
-        return value
-    return sorted(value)[0] if isinstance(value, set | frozenset) else value[0]
+    """Per-language search terms: the corpus generator's, words its vocabulary is known to contain."""
+    return {language: BENCH_TERMS[language] for language in SEARCH_LANGUAGES}
 
 
 def pick_values() -> Picks:
@@ -383,171 +349,3 @@ def _targets(result: QueryResult, mode: str) -> dict[str, bool]:
     if result.ratio is not None and mode != "cached":  # a page-cache hit runs no view to compare
         checks[f"ratio<={RATIO_TARGET:g}"] = result.ratio <= RATIO_TARGET
     return checks
-
-
-def measure_import(papers: int, seed: int, progress: Progress) -> dict[str, Any] | None:
-    """The real importer on a synthetic digest of ``papers`` new papers, rolled back (dry run)."""
-    try:
-        from papers.bench_digest import large_digest
-    except ImportError:
-        progress("import benchmark skipped: papers.bench_digest is missing")
-        return None
-    from papers.ingest.importer import CREATED, import_digest
-
-    data, name = large_digest(papers, seed=seed, first_id=IMPORT_FIRST_ID)
-    # The upload limit guards the web; the benchmark measures the importer on whatever size was asked.
-    limit = max(settings.DIGEST_MAX_FILE_BYTES, len(data))
-    progress(f"import: {papers:,} papers, {len(data) / 2**20:.1f} MiB, dry run …")
-    with override_settings(DIGEST_MAX_FILE_BYTES=limit):
-        started = time.perf_counter()
-        result = import_digest(data, name, dry_run=True)
-        seconds = time.perf_counter() - started
-    if not result.ok:
-        raise BenchFailure(f"import of {name} failed: {'; '.join(result.errors)}")
-    listed = sum(1 for outcome in result.papers if not outcome.related)
-    return {
-        "papers": listed,
-        "created": result.count(CREATED),
-        "bytes": len(data),
-        "seconds": round(seconds, 2),
-        "papers_per_s": round(listed / seconds, 1),
-    }
-
-
-@contextmanager
-def bench_settings(mode: str) -> Iterator[None]:
-    overrides: dict[str, Any] = {"ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"]}
-    if mode != "cached":
-        overrides["PAGE_CACHE_SECONDS"] = 0
-    if mode == "cold":
-        overrides["FACET_CACHE_SECONDS"] = 0
-    if not _static_manifest_present():
-        # Without `collectstatic` the manifest storage cannot name static files; the plain storage does
-        # the same work per {% static %} minus one dict lookup.
-        overrides["STORAGES"] = {
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    with override_settings(**overrides):
-        yield
-
-
-def _static_manifest_present() -> bool:
-    backend = settings.STORAGES.get("staticfiles", {}).get("BACKEND", "")
-    if "Manifest" not in backend:
-        return True
-    return (Path(settings.STATIC_ROOT) / "staticfiles.json").is_file()
-
-
-def run_bench(
-    *,
-    runs: int = DEFAULT_RUNS,
-    only: list[str] | None = None,
-    mode: str = "default",
-    import_papers: int = DEFAULT_IMPORT_PAPERS,
-    seed: int = 1,
-    with_explain: bool = False,
-    progress: Progress = lambda message: None,
-    queries: Callable[[Picks], list[BenchQuery]] | None = None,
-) -> dict[str, Any]:
-    """Run the benchmark; the report in the shape ``--json`` prints. Raises BenchFailure."""
-    if runs < 2:
-        raise BenchFailure("runs must be at least 2 (percentiles need two samples)")
-    if mode not in MODES:
-        raise BenchFailure(f"mode must be one of {', '.join(MODES)}")
-    progress("picking query values from the database …")
-    picks = pick_values()
-    chosen = (queries or query_set)(picks)
-    if only:
-        known = {query.name for query in chosen}
-        unknown = [name for name in only if name not in known]
-        if unknown:
-            raise BenchFailure(f"unknown query {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        chosen = [query for query in chosen if query.name in only]
-
-    # whitenoise warns once that STATIC_ROOT is empty (no collectstatic): irrelevant to the timings.
-    warnings.filterwarnings("ignore", "No directory at", UserWarning)
-    results: list[QueryResult] = []
-    raw = floor_connection()
-    try:
-        with bench_settings(mode):
-            client = Client(headers={"accept-language": "en"})
-            for query in chosen:
-                progress(f"{query.name}: {query.url}")
-                result = measure_query(client, raw, query, runs, mode=mode, with_explain=with_explain)
-                progress(
-                    f"  p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms,"
-                    f" floor p95 {result.floor_p95_ms:.1f} ms, {result.statements} statements"
-                )
-                results.append(result)
-    finally:
-        raw.close()
-
-    imported = measure_import(import_papers, seed, progress) if import_papers > 0 else None
-    return {
-        "papers": Paper.objects.count(),
-        "database": connection.settings_dict["NAME"],
-        "mode": mode,
-        "runs": runs,
-        "percentiles": PERCENTILE_METHOD,
-        "picks": asdict(picks),
-        "queries": [result.as_json() for result in results],
-        "import_papers_per_s": imported["papers_per_s"] if imported else None,
-        "import": imported,
-    }
-
-
-# -- output ---------------------------------------------------------------------------------------------
-
-
-def format_table(report: dict[str, Any]) -> str:
-    header = ("query", "p50 ms", "p95 ms", "floor p95", "ratio", "SQL", "targets")
-    rows = [header]
-    for query in report["queries"]:
-        ratio = "-" if query["ratio"] is None else f"{query['ratio']:.2f}"
-        targets = " ".join(f"{name} {'PASS' if ok else 'MISS'}" for name, ok in query["targets"].items())
-        statements = f"{query['statements']}{'*' if query['statements_varied'] else ''}"
-        rows.append(
-            (
-                query["name"],
-                f"{query['p50_ms']:.1f}",
-                f"{query['p95_ms']:.1f}",
-                f"{query['floor_p95_ms']:.1f}",
-                ratio,
-                statements,
-                targets,
-            )
-        )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = [
-        f"{report['papers']:,} papers in {report['database']}, mode {report['mode']}, "
-        f"{report['runs']} runs per query; percentiles: {report['percentiles']}",
-        "",
-    ]
-    for row in rows:
-        cells = [
-            cell.ljust(width) if column in (0, 6) else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    if any(query["statements_varied"] for query in report["queries"]):
-        lines.append("* some timed runs executed a different number of statements than the captured one")
-    imported = report["import"]
-    lines.append("")
-    if imported:
-        lines.append(
-            f"import (dry run): {imported['papers']:,} papers in {imported['seconds']:.1f} s = "
-            f"{imported['papers_per_s']:,.0f} papers/s (target >= 2,000: "
-            f"{'PASS' if imported['papers_per_s'] >= 2000 else 'MISS'})"
-        )
-    else:
-        lines.append("import: not measured")
-    for query in report["queries"]:
-        if query.get("explain"):
-            lines += [
-                "",
-                f"-- {query['name']}: its slowest statement and EXPLAIN (ANALYZE, BUFFERS)",
-                query["slowest_statement"],
-                query["explain"],
-            ]
-    return "\n".join(lines)

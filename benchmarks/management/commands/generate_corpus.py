@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from papers.corpus import CorpusError, generate_corpus
+from benchmarks.corpus.generate import CorpusError, generate_corpus
 
 
 class Command(BaseCommand):

@@ -4,14 +4,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import OperationalError, connection
 
-from papers import bench
+from benchmarks import bench
+from benchmarks.queries import BenchFailure
 
 
 class Command(BaseCommand):
     help = (
         "Benchmark the reader pages: a fixed query set through the real views (p50/p95) against the same SQL "
         "run directly with psycopg (the floor), plus the importer's papers/s. Changes nothing. "
-        "See papers/bench.py for the query set and the method."
+        "See benchmarks/queries.py for the query set and the method."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,7 +56,7 @@ class Command(BaseCommand):
                 with_explain=options["explain"],
                 progress=self.stderr.write,
             )
-        except bench.BenchFailure as failure:
+        except BenchFailure as failure:
             raise CommandError(str(failure)) from failure
         except OperationalError as error:
             name = connection.settings_dict["NAME"]
