@@ -5,6 +5,8 @@ root: ``python -m benchmarks.load.throughput`` and ``python -m benchmarks.load.r
 from __future__ import annotations
 
 import http.client
+import os
+import platform
 import socket
 import sys
 import time
@@ -15,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 HOST = "127.0.0.1"
+
+
+def machine() -> dict:
+    """Where a run's figures were measured, for its JSON report."""
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
 
 
 def logger(name: str) -> Callable[[str], None]:

@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.load.common import PYTHON, ROOT, logger
+from benchmarks.load.common import PYTHON, ROOT, logger, machine
 from benchmarks.load.readers import discover_urls, print_table, run_readers, summarise
 from benchmarks.load.stack import DB_NAME, Stack, drop_database, generate_digest
 
@@ -222,11 +221,7 @@ def main() -> int:
     logs.mkdir(parents=True, exist_ok=True)
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "server": "gunicorn --workers 2 --threads 4 + run_worker, DEBUG=0, 127.0.0.1",
         "logs": str(logs),
     }

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -48,7 +47,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 
-from benchmarks.load.common import HOST, ROOT, logger
+from benchmarks.load.common import HOST, ROOT, logger, machine
 from benchmarks.load.server import Server, WorkerSampler, server_env
 from benchmarks.load.url_sample import sample_urls, search_terms
 from benchmarks.load.wrk import lua_script, prime, run_wrk, summarise
@@ -282,12 +281,7 @@ def main() -> int:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         **git_commit(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_before": round(load_average, 2),
-        },
+        "machine": {**machine(), "load_average_before": round(load_average, 2)},
         "database": redacted(args.database_url),
         "wrk": {"connections": args.connections, "threads": min(args.wrk_threads, args.connections)},
         "duration_s": args.duration,
