@@ -364,7 +364,9 @@ def _records(chunk_size: int):
 
 
 @dataclass
-class ImportResult:
+class CatalogueImportResult:
+    """What restoring a backup did: the rows restored by type, the papers refreshed, the warnings."""
+
     counts: dict[str, int]
     refreshed: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -374,7 +376,7 @@ def catalogue_is_empty() -> bool:
     return not any(model.objects.exists() for model in CATALOGUE_MODELS)
 
 
-def import_catalogue(lines: Iterable[bytes | str], batch_size: int = BATCH_SIZE) -> ImportResult:
+def import_catalogue(lines: Iterable[bytes | str], batch_size: int = BATCH_SIZE) -> CatalogueImportResult:
     """Restore an export into an empty catalogue in one transaction, then recompute the derived columns.
 
     ``lines`` is the file's lines (bytes or str), e.g. a file opened in binary mode. Raises
@@ -491,7 +493,7 @@ class _Importer:
             raise BackupError(f"line {number}: the header's counts must be an object of integers")
         self.header = record
 
-    def finish(self) -> ImportResult:
+    def finish(self) -> CatalogueImportResult:
         if self.header is None:
             raise BackupError("empty file: no header line")
         self._flush()
@@ -503,7 +505,7 @@ class _Importer:
                     f"{self.counts[kind]}: is it truncated?"
                 )
         self._reset_author_ids()
-        return ImportResult(counts=self.counts, refreshed=refresh_all(), warnings=self.warnings)
+        return CatalogueImportResult(counts=self.counts, refreshed=refresh_all(), warnings=self.warnings)
 
     def _reset_author_ids(self) -> None:
         """New authors continue after the restored ids and never take an id an author redirect holds."""

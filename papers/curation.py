@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from papers.ingest.importer import lock_keys, paper_keys
+from papers.ingest.importer.locks import lock_keys, paper_keys
 from papers.models import (
     Author,
     AuthorRedirect,

@@ -51,7 +51,7 @@ from django.tasks import Task, TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 from django.utils import timezone
 
-from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, ImportResult, import_digest
+from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, DigestImportResult, import_digest
 from papers.models import ImportJob, ImportJobFile
 from papers.previews import FilePreview, preview_file, upload_report
 from papers.uploads import UploadBatch, UploadedDigest
@@ -75,7 +75,7 @@ class ImportJobCrashed(Exception):
     """Raised by a task (after the job was marked failed) so that the worker records the task failed."""
 
 
-def result_summary(result: ImportResult) -> dict:
+def result_summary(result: DigestImportResult) -> dict:
     """What the status page shows of an import, as JSON for ``ImportJobFile.result``."""
     parsed = result.parsed
     return {

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from papers.ingest.families import FAMILIES
-from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, ImportResult, import_digest
+from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, DigestImportResult, import_digest
 from papers.uploads import UploadBatch, UploadedDigest
 
 FAMILY_LABELS = {module.FAMILY: module.LABEL for module in FAMILIES}
@@ -48,7 +48,7 @@ class FilePreview:
         return FAMILY_LABELS.get(self.family, self.family)
 
     @classmethod
-    def of(cls, size: int, result: ImportResult) -> FilePreview:
+    def of(cls, size: int, result: DigestImportResult) -> FilePreview:
         parsed = result.parsed
         return cls(
             name=result.name,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from papers import jobs
-from papers.ingest import importer
+from papers.ingest.importer import api as importer_api
 from papers.models import Digest, ImportJob, Paper
 from papers.uploads import UploadBatch, UploadedDigest
 from tests.conftest import SAMPLES
@@ -53,7 +53,7 @@ class ParserSpy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, during=None) -> None:
         self.calls = 0
         self.during = during
-        original = importer.read_digest
+        original = importer_api.read_digest
 
         def read_digest(data: bytes):
             self.calls += 1
@@ -61,7 +61,7 @@ class ParserSpy:
                 self.during(self.calls)
             return original(data)
 
-        monkeypatch.setattr(importer, "read_digest", read_digest)
+        monkeypatch.setattr(importer_api, "read_digest", read_digest)
 
 
 @pytest.fixture

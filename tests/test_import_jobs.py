@@ -134,9 +134,9 @@ import django
 
 django.setup()
 from papers import jobs
-from papers.ingest import importer
+from papers.ingest.importer.writing import DigestWriter
 
-original = importer._DigestWriter._sync_summaries
+original = DigestWriter._sync_summaries
 
 
 def sync_summaries(self, digest):
@@ -146,7 +146,7 @@ def sync_summaries(self, digest):
     return original(self, digest)
 
 
-importer._DigestWriter._sync_summaries = sync_summaries
+DigestWriter._sync_summaries = sync_summaries
 jobs.run_job(int(sys.argv[1]))
 """
 

@@ -11,9 +11,9 @@ from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.synthetic_digest import arxiv_id, large_digest
-from papers.ingest import importer
 from papers.ingest.families import read_digest
-from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, import_digest, lock_keys
+from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, import_digest, locks
+from papers.ingest.importer.locks import lock_keys
 from papers.models import Author, DigestEntry, Paper, Summary, Visibility
 from papers.search.index import SCORE_SCALES, refresh_all, refresh_papers
 from papers.search.text import index_text
@@ -325,7 +325,7 @@ def blocked(keys: list[str]) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_more_keys_than_the_limit_lock_the_whole_catalogue(monkeypatch):
-    monkeypatch.setattr(importer, "MAX_KEY_LOCKS", 10)
+    monkeypatch.setattr(locks, "MAX_KEY_LOCKS", 10)
     many = [f"title:k{number}" for number in range(11)]
     with transaction.atomic():
         lock_keys(many)
@@ -339,9 +339,7 @@ def test_more_keys_than_the_limit_lock_the_whole_catalogue(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_large_and_small_overlapping_imports_create_no_duplicates(monkeypatch):
-    monkeypatch.setattr(
-        importer, "MAX_KEY_LOCKS", 20
-    )  # the 30-paper file locks the catalogue, the others keys
+    monkeypatch.setattr(locks, "MAX_KEY_LOCKS", 20)  # the 30-paper file locks the catalogue, the others keys
     files = [large_digest(30), large_digest(4, seed=1, first_id=3), large_digest(4, seed=2, first_id=26)]
     files.append(large_digest(5, seed=3, first_id=28))  # half outside the large file
     barrier = threading.Barrier(len(files))

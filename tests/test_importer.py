@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from papers.ingest import importer
 from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, import_digest
+from papers.ingest.importer.writing import DigestWriter
 from papers.models import Author, Digest, DigestEntry, Paper, PaperLink, RelatedPaper, Score, Summary
 from tests.conftest import SAMPLES, seed_path
 
@@ -194,7 +194,7 @@ def test_a_failure_midway_leaves_nothing_half_written(monkeypatch):
     def explode(self, digest):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer._DigestWriter, "_sync_summaries", explode)
+    monkeypatch.setattr(DigestWriter, "_sync_summaries", explode)
     result = import_digest((SAMPLES / "arxiv_jp_sample.txt").read_bytes(), "arxiv_jp_sample.txt")
     assert result.errors == ["import failed, nothing was written: disk full"]
     assert Paper.objects.count() == Author.objects.count() == Digest.objects.count() == 0

@@ -17,11 +17,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from papers.identifiers import is_category_code
-from papers.ingest import arxiv_jp, importer, pytorchkr, ronbun_gaiyou, rules, zh_digest
+from papers.ingest import arxiv_jp, pytorchkr, ronbun_gaiyou, zh_digest
 from papers.ingest.categories import split_category_codes
 from papers.ingest.decode import decode_bytes
 from papers.ingest.families import ReadDigest, read_digest
 from papers.ingest.html import html_to_text
+from papers.ingest.importer import api as importer_api
+from papers.ingest.importer import checks as import_checks
 from papers.ingest.importer import import_digest
 from papers.ingest.parsed import ParsedDigest, ParsedPaper, ParsedRelated, ParsedSummary
 from papers.ingest.text import arxiv_id_from_url, clean_text, find_arxiv_id, normalize_arxiv_id
@@ -186,7 +188,7 @@ def test_the_importer_refuses_codes_a_parser_let_through(monkeypatch):
     parsed.papers.append(
         ParsedPaper(title="Sparse Routing for Tiny Experts", line=4, categories=["cs.LG/stat.ML", "cs.AI"])
     )
-    monkeypatch.setattr(importer, "read_digest", lambda data: ReadDigest(parsed, "utf-8", was_html=False))
+    monkeypatch.setattr(importer_api, "read_digest", lambda data: ReadDigest(parsed, "utf-8", was_html=False))
     result = import_digest(b"anything", "handmade.txt")
     assert result.ok, result.errors
     assert list(Paper.objects.get().categories.values_list("code", flat=True)) == ["cs.AI"]
@@ -407,7 +409,7 @@ def test_a_reference_score_of_zero_or_more_is_kept():
 
 def handmade(monkeypatch, paper: ParsedPaper) -> None:
     parsed = ParsedDigest(family=ronbun_gaiyou.FAMILY, papers=[paper])
-    monkeypatch.setattr(importer, "read_digest", lambda data: ReadDigest(parsed, "utf-8", was_html=False))
+    monkeypatch.setattr(importer_api, "read_digest", lambda data: ReadDigest(parsed, "utf-8", was_html=False))
 
 
 @pytest.mark.django_db
@@ -472,7 +474,7 @@ def test_every_check_an_import_can_meet_has_an_editors_message():
         RelatedPaper,
     )
     checks = {c.name for model in written for c in model._meta.constraints if isinstance(c, CheckConstraint)}
-    assert checks <= set(rules._CHECKS)
+    assert checks <= set(import_checks._CHECKS)
 
 
 @pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.tasks import TaskResultStatus
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from papers.ingest import importer
 from papers.ingest.importer import import_digest
+from papers.ingest.importer.writing import DigestWriter
 from papers.models import Digest, DigestEntry, ImportJob, Paper, Summary
 from tests.conftest import FIXTURES, SAMPLES
 
@@ -257,14 +257,14 @@ def test_a_large_upload_is_queued_and_imported_by_the_worker(admin_client, setti
 def break_import_of(patch: pytest.MonkeyPatch, name: str, message: str) -> None:
     """Makes the importer raise half-way through the file ``name``: after its papers were written,
     before its summaries."""
-    original = importer._DigestWriter._sync_summaries
+    original = DigestWriter._sync_summaries
 
     def sync_summaries(self, digest):
         if self.result.name == name:
             raise RuntimeError(message)
         return original(self, digest)
 
-    patch.setattr(importer._DigestWriter, "_sync_summaries", sync_summaries)
+    patch.setattr(DigestWriter, "_sync_summaries", sync_summaries)
 
 
 @pytest.mark.django_db(transaction=True)

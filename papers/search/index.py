@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from django.db import connection
-from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.models import F, Lookup
+from django.db.models import F
 
+from papers.db import AnyOf, array_cursor
 from papers.models import Authorship, DigestEntry, Paper, PaperLink, Score, Summary
 from papers.search.cache import record_catalogue_change
 from papers.search.text import index_text
@@ -52,36 +51,6 @@ FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::te
           digest_ids)
 WHERE p.id = d.id
 """
-
-
-def array_cursor():
-    """A cursor on Django's connection (the same transaction; query logging and execute wrappers still
-    see its statements) that sends parameters apart from the SQL text, and ``%b`` ones in binary: for
-    arrays of thousands of values several times cheaper than the quoted literals of Django's cursor."""
-    connection.ensure_connection()
-    cursor = ServerBindingCursor(connection.connection)
-    return (
-        connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-    )
-
-
-class AnyOf(Lookup):
-    """``filter(AnyOf("paper_id", ids))``: ``paper_id = ANY(array)``, the values as one parameter instead of
-    a placeholder each (psycopg reads every placeholder of a statement in Python; thousands of them cost
-    more than the query). The planner treats it as ``IN (…)``, indexes and all."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def __init__(self, field: str, values: Iterable) -> None:
-        super().__init__(F(field), list(values))
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        field = self.lhs.output_field
-        values = [field.get_db_prep_value(value, connection) for value in self.rhs]
-        array_type = field.db_type(connection).split("(")[0]
-        return f"{lhs} = ANY(%s::{array_type}[])", [*params, values]
 
 
 def refresh_papers(paper_ids: Iterable[int], batch_size: int = 2000) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, ImportResult, import_digest
+from papers.ingest.importer import CREATED, UNCHANGED, UPDATED, DigestImportResult, import_digest
 
 DIGEST_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
@@ -30,7 +30,7 @@ def expand_paths(arguments: list[str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def result_as_json(path: Path, result: ImportResult) -> dict:
+def result_as_json(path: Path, result: DigestImportResult) -> dict:
     parsed = result.parsed
     papers = []
     for paper in parsed.papers if parsed else []:
@@ -90,12 +90,12 @@ class Command(BaseCommand):
             raise CommandError(
                 "no digest files found (looked for " + ", ".join(sorted(DIGEST_SUFFIXES)) + ")"
             )
-        results: list[tuple[Path, ImportResult]] = []
+        results: list[tuple[Path, DigestImportResult]] = []
         for path in tqdm(files, desc="Importing", unit="file", file=sys.stderr, disable=None):
             try:
                 data = path.read_bytes()
             except OSError as error:
-                result = ImportResult(name=path.name, errors=[f"cannot read file: {error.strerror}"])
+                result = DigestImportResult(name=path.name, errors=[f"cannot read file: {error.strerror}"])
             else:
                 result = import_digest(data, path.name, dry_run=dry_run)
             results.append((path, result))
@@ -109,7 +109,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} of {len(results)} files failed; the others were imported")
 
-    def _print_table(self, results: list[tuple[Path, ImportResult]], dry_run: bool) -> None:
+    def _print_table(self, results: list[tuple[Path, DigestImportResult]], dry_run: bool) -> None:
         header = ("file", "format", "created", "updated", "unchanged", "summaries", "warnings", "errors")
         rows = [
             (
