@@ -23,7 +23,7 @@ from papers.models import (
     Visibility,
 )
 from papers.search.index import refresh_papers
-from papers.views.detail import bibtex, bibtex_escape
+from papers.views.citation import bibtex, bibtex_escape
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,6 @@ from django.db.models import F, Prefetch, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.html import json_script
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
@@ -36,6 +34,7 @@ from papers.models import (
     Visibility,
 )
 from papers.search.cache import cached_page
+from papers.views.citation import arxiv_abs_url, bibtex, ld_json_script
 
 _VERSIONED_ID = re.compile(rf"(?P<id>{ARXIV_NEW_ID}|{ARXIV_OLD_ID})v\d+")
 MORE_LIKE_THIS = 6
@@ -160,7 +159,7 @@ class PaperPage:
             "bibtex": bibtex(paper, [a.name for a in self.authors], self.url),
             "description": self.description(),
             "json_ld": ld_json_script(self.json_ld()),
-            "arxiv_url": _arxiv_abs(paper),
+            "arxiv_url": arxiv_abs_url(paper),
         }
 
     def translated_title(self) -> Summary | None:
@@ -193,7 +192,7 @@ class PaperPage:
                 for category in self.categories
             ],
             "url": self.url,
-            "sameAs": _arxiv_abs(paper) or None,
+            "sameAs": arxiv_abs_url(paper) or None,
             "inLanguage": "en",
             "abstract": self.abstract.text if self.abstract else None,
         }
@@ -340,56 +339,9 @@ def _one_line(text: str, limit: int) -> str:
     return Truncator(" ".join(text.split())).chars(limit)
 
 
-def _arxiv_abs(paper: Paper) -> str:
-    return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else ""
-
-
 def paper_anchor(paper: Paper) -> str:
     """The element id of a paper on a digest page: its arXiv id, else its slug."""
     return paper.arxiv_id or paper.slug
-
-
-def ld_json_script(data: dict) -> SafeString:
-    """``<script type="application/ld+json">`` with json_script's escaping (``<``, ``>``, ``&`` as
-    ``\\u003C``…), so no text can close the element."""
-    script = json_script(data)
-    return mark_safe(
-        script.replace('<script type="application/json">', '<script type="application/ld+json">', 1)
-    )
-
-
-# -- BibTeX -------------------------------------------------------------------------------------------
-
-_BIBTEX_SPECIAL = re.compile(r"[\\{}&%$#_~^]")
-_BIBTEX_REPLACEMENTS = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def bibtex_escape(text: str) -> str:
-    """Braces, backslashes and LaTeX's other special characters, so any title compiles as printed."""
-    return _BIBTEX_SPECIAL.sub(lambda match: _BIBTEX_REPLACEMENTS.get(match[0], "\\" + match[0]), text)
-
-
-def _bibtex_name(name: str) -> str:
-    escaped = bibtex_escape(name)
-    # "and" separates names in BibTeX: a name that contains the word is kept whole in braces.
-    return f"{{{escaped}}}" if re.search(r"\band\b", name, re.IGNORECASE) else escaped
-
-
-def bibtex(paper: Paper, authors: list[str], url: str) -> str:
-    key = re.sub(r"[^\w.:/-]", "", paper.arxiv_id or paper.slug)
-    fields = [("title", bibtex_escape(paper.title))]
-    if authors:
-        fields.append(("author", " and ".join(_bibtex_name(name) for name in authors)))
-    if paper.arxiv_id:
-        fields.append(("journal", f"arXiv preprint arXiv:{bibtex_escape(paper.arxiv_id)}"))
-    if paper.published:
-        fields.append(("year", str(paper.published.year)))
-    if paper.arxiv_id:
-        fields += [("eprint", bibtex_escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
-    # URLs are read verbatim (\url): drop only what would break the braces.
-    fields.append(("url", re.sub(r"[{}\\\s]", "", _arxiv_abs(paper) or url)))
-    body = "".join(f"  {name}={{{value}}},\n" for name, value in fields)
-    return f"@article{{{key},\n{body}}}"
 
 
 # -- JSON -----------------------------------------------------------------------------------------------
