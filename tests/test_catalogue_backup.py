@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 
-from papers.backup import CATALOGUE_MODELS, FORMAT, TYPES, VERSION, catalogue_is_empty
+from papers.backup.format import CATALOGUE_MODELS, FORMAT, TYPES, VERSION, catalogue_is_empty
 from papers.curation import merge_authors, merge_papers, set_visibility
 from papers.models import (
     Author,

@@ -13,7 +13,7 @@ from django.db import connection
 from benchmarks.corpus import plan as corpus_plan
 from benchmarks.corpus.generate import empty_catalogue, generate_corpus
 from benchmarks.corpus.vocabulary import BENCH_TERMS
-from papers.backup import catalogue_is_empty
+from papers.backup.format import catalogue_is_empty
 from papers.ingest.families import SOURCES
 from papers.models import (
     Author,

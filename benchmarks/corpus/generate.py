@@ -26,7 +26,7 @@ from benchmarks.corpus.writer import (
     write_parents,
     write_related,
 )
-from papers.backup import CATALOGUE_MODELS, catalogue_is_empty
+from papers.backup.format import CATALOGUE_MODELS, catalogue_is_empty
 from papers.models import Digest, ImportJob, ImportJobFile, Paper, Source
 from papers.search.cache import record_catalogue_change
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from papers.backup import export_catalogue
+from papers.backup.export import export_catalogue
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from papers.backup import BackupError, import_catalogue
+from papers.backup.format import BackupError
+from papers.backup.restore import import_catalogue
 
 
 class Command(BaseCommand):

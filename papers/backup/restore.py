@@ -1,37 +1,7 @@
-"""A logical backup of the catalogue as JSON lines, independent of database ids and of PostgreSQL versions.
+"""Restoring a catalogue backup (the format: :mod:`papers.backup.format`).
 
-The file is one JSON object per line. Line 1 is the header::
-
-    {"type":"header","format":"digest-catalogue","version":1,"counts":{"source":3,"paper":120,…}}
-
-then the records, grouped by type in this order (a record only refers to records of earlier types)::
-
-    source          slug, name, url, language
-    category        code, name
-    author          id, name, created_at
-    digest          source (slug), name, title, url, checksum, …, imported_by (username), timestamps
-    paper           arxiv_id, slug, title, published, abstract, visibility, timestamps,
-                    authors (names in order), categories (codes)
-    entry           digest, position, paper, line
-    summary         paper, entry, language, kind, text, visibility, edited_by_editor, timestamps
-    link            paper, entry, kind, url
-    score           paper, source, entry, kind, value
-    related         paper, related, entry, position, score
-    paper_redirect  old_key, paper, created_at
-    author_redirect old_id, author, created_at
-
-References are natural keys: a paper is its arXiv id, else its slug; an author its name; a digest
-``[source slug, file name]``; a digest entry ``[source slug, file name, position]``. Authors keep their
-database id as well because it is part of their public URL (``/authors/<id>/``) and of the author
-redirects. Derived columns (search vector, languages, digest count, code flag, editorial score,
-title and name match keys) are not written: the import recomputes them. Upload jobs and the change
-history are not part of the catalogue backup.
-
-Export streams every table with ``iterator(chunk_size=…)`` in primary-key order inside one
-repeatable-read transaction, so memory stays constant and the counts in the header match the records.
-Import expects an empty catalogue, runs in the caller's transaction, inserts in file order (so a
-second export of the restored catalogue is byte-identical to the first) and keeps only natural key →
-id maps in memory.
+Import expects an empty catalogue, runs in the caller's transaction, inserts in file order (so a second export
+of the restored catalogue is byte-identical to the first) and keeps only natural key → id maps in memory.
 """
 
 from __future__ import annotations
@@ -44,8 +14,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Prefetch
 
+from papers.backup.format import (
+    CATALOGUE_MODELS,
+    FIELDS,
+    FORMAT,
+    SUPPORTED_VERSIONS,
+    TYPES,
+    BackupError,
+    catalogue_is_empty,
+)
 from papers.identifiers import match_key
 from papers.models import (
     Author,
@@ -64,303 +42,7 @@ from papers.models import (
 )
 from papers.search.index import refresh_all
 
-FORMAT = "digest-catalogue"
-VERSION = 1
-SUPPORTED_VERSIONS = {1}
-CHUNK_SIZE = 2000
 BATCH_SIZE = 1000
-
-# Record types in file order, each with the fields it must carry.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "source": ("slug", "name", "url", "language"),
-    "category": ("code", "name"),
-    "author": ("id", "name", "created_at"),
-    "digest": (
-        "source",
-        "name",
-        "title",
-        "url",
-        "checksum",
-        "encoding",
-        "issued",
-        "status",
-        "papers_created",
-        "papers_updated",
-        "papers_unchanged",
-        "summaries_count",
-        "warnings",
-        "error",
-        "imported_by",
-        "imported_at",
-        "created_at",
-        "updated_at",
-    ),
-    "paper": (
-        "arxiv_id",
-        "slug",
-        "title",
-        "published",
-        "abstract",
-        "visibility",
-        "created_at",
-        "updated_at",
-        "authors",
-        "categories",
-    ),
-    "entry": ("digest", "position", "paper", "line"),
-    "summary": (
-        "paper",
-        "entry",
-        "language",
-        "kind",
-        "text",
-        "visibility",
-        "edited_by_editor",
-        "created_at",
-        "updated_at",
-    ),
-    "link": ("paper", "entry", "kind", "url"),
-    "score": ("paper", "source", "entry", "kind", "value"),
-    "related": ("paper", "related", "entry", "position", "score"),
-    "paper_redirect": ("old_key", "paper", "created_at"),
-    "author_redirect": ("old_id", "author", "created_at"),
-}
-TYPES = tuple(FIELDS)
-
-CATALOGUE_MODELS: tuple[type[models.Model], ...] = (
-    Source,
-    Category,
-    Author,
-    Digest,
-    Paper,
-    DigestEntry,
-    Summary,
-    PaperLink,
-    Score,
-    RelatedPaper,
-    PaperRedirect,
-    AuthorRedirect,
-)
-
-
-class BackupError(Exception):
-    """A file that cannot be imported, or a catalogue that cannot receive it."""
-
-
-# --- export ------------------------------------------------------------------------------------------
-
-
-def _when(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _entry_key(source: str | None, name: str | None, position: int | None) -> list | None:
-    return [source, name, position] if source is not None else None
-
-
-def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def catalogue_counts() -> dict[str, int]:
-    return {
-        "source": Source.objects.count(),
-        "category": Category.objects.count(),
-        "author": Author.objects.count(),
-        "digest": Digest.objects.count(),
-        "paper": Paper.objects.count(),
-        "entry": DigestEntry.objects.count(),
-        "summary": Summary.objects.count(),
-        "link": PaperLink.objects.count(),
-        "score": Score.objects.count(),
-        "related": RelatedPaper.objects.count(),
-        "paper_redirect": PaperRedirect.objects.count(),
-        "author_redirect": AuthorRedirect.objects.count(),
-    }
-
-
-def export_catalogue(write: Callable[[str], Any], chunk_size: int = CHUNK_SIZE) -> dict[str, int]:
-    """Write the whole catalogue, one ``\\n``-terminated JSON line per ``write`` call; return the counts."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            # One snapshot: the header's counts and the records come from the same point in time.
-            # (Inside a caller's transaction, e.g. a test, the isolation level is the caller's.)
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        counts = catalogue_counts()
-        write(_dumps({"type": "header", "format": FORMAT, "version": VERSION, "counts": counts}))
-        for record in _records(chunk_size):
-            write(_dumps(record))
-    return counts
-
-
-def _records(chunk_size: int):
-    for slug, name, url, language in Source.objects.order_by("pk").values_list(
-        "slug", "name", "url", "language"
-    ):
-        yield {"type": "source", "slug": slug, "name": name, "url": url, "language": language}
-
-    for code, name in Category.objects.order_by("pk").values_list("code", "name"):
-        yield {"type": "category", "code": code, "name": name}
-
-    authors = Author.objects.order_by("pk").values_list("pk", "name", "created_at")
-    for pk, name, created_at in authors.iterator(chunk_size=chunk_size):
-        yield {"type": "author", "id": pk, "name": name, "created_at": _when(created_at)}
-
-    usernames = dict(get_user_model().objects.values_list("pk", get_user_model().USERNAME_FIELD))
-    digests = Digest.objects.order_by("pk").select_related("source")
-    for digest in digests.iterator(chunk_size=chunk_size):
-        yield {
-            "type": "digest",
-            "source": digest.source.slug,
-            "name": digest.name,
-            "title": digest.title,
-            "url": digest.url,
-            "checksum": digest.checksum,
-            "encoding": digest.encoding,
-            "issued": _when(digest.issued),
-            "status": digest.status,
-            "papers_created": digest.papers_created,
-            "papers_updated": digest.papers_updated,
-            "papers_unchanged": digest.papers_unchanged,
-            "summaries_count": digest.summaries_count,
-            "warnings": digest.warnings,
-            "error": digest.error,
-            "imported_by": usernames.get(digest.imported_by_id),
-            "imported_at": _when(digest.imported_at),
-            "created_at": _when(digest.created_at),
-            "updated_at": _when(digest.updated_at),
-        }
-
-    papers = (
-        Paper.objects.order_by("pk")
-        .only("arxiv_id", "slug", "title", "published", "abstract", "visibility", "created_at", "updated_at")
-        .prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-                to_attr="ordered_authorships",
-            ),
-            Prefetch("categories", queryset=Category.objects.order_by("code"), to_attr="ordered_categories"),
-        )
-    )
-    for paper in papers.iterator(chunk_size=chunk_size):
-        yield {
-            "type": "paper",
-            "arxiv_id": paper.arxiv_id,
-            "slug": paper.slug,
-            "title": paper.title,
-            "published": _when(paper.published),
-            "abstract": paper.abstract,
-            "visibility": paper.visibility,
-            "created_at": _when(paper.created_at),
-            "updated_at": _when(paper.updated_at),
-            "authors": [authorship.author.name for authorship in paper.ordered_authorships],
-            "categories": [category.code for category in paper.ordered_categories],
-        }
-
-    entries = DigestEntry.objects.order_by("pk").values_list(
-        "digest__source__slug", "digest__name", "position", "paper__arxiv_id", "paper__slug", "line"
-    )
-    for source, name, position, arxiv_id, slug, line in entries.iterator(chunk_size=chunk_size):
-        yield {
-            "type": "entry",
-            "digest": [source, name],
-            "position": position,
-            "paper": arxiv_id or slug,
-            "line": line,
-        }
-
-    entry = ("entry__digest__source__slug", "entry__digest__name", "entry__position")
-    summaries = Summary.objects.order_by("pk").values_list(
-        "paper__arxiv_id",
-        "paper__slug",
-        *entry,
-        "language",
-        "kind",
-        "text",
-        "visibility",
-        "edited_by_editor",
-        "created_at",
-        "updated_at",
-    )
-    for row in summaries.iterator(chunk_size=chunk_size):
-        arxiv_id, slug, e_source, e_name, e_position, language, kind, text, visibility, edited, c, u = row
-        yield {
-            "type": "summary",
-            "paper": arxiv_id or slug,
-            "entry": _entry_key(e_source, e_name, e_position),
-            "language": language,
-            "kind": kind,
-            "text": text,
-            "visibility": visibility,
-            "edited_by_editor": edited,
-            "created_at": _when(c),
-            "updated_at": _when(u),
-        }
-
-    links = PaperLink.objects.order_by("pk").values_list(
-        "paper__arxiv_id", "paper__slug", *entry, "kind", "url"
-    )
-    for arxiv_id, slug, e_source, e_name, e_position, kind, url in links.iterator(chunk_size=chunk_size):
-        yield {
-            "type": "link",
-            "paper": arxiv_id or slug,
-            "entry": _entry_key(e_source, e_name, e_position),
-            "kind": kind,
-            "url": url,
-        }
-
-    scores = Score.objects.order_by("pk").values_list(
-        "paper__arxiv_id", "paper__slug", "source__slug", *entry, "kind", "value"
-    )
-    for arxiv_id, slug, source, e_source, e_name, e_position, kind, value in scores.iterator(
-        chunk_size=chunk_size
-    ):
-        yield {
-            "type": "score",
-            "paper": arxiv_id or slug,
-            "source": source,
-            "entry": _entry_key(e_source, e_name, e_position),
-            "kind": kind,
-            "value": value,
-        }
-
-    related = RelatedPaper.objects.order_by("pk").values_list(
-        "paper__arxiv_id", "paper__slug", "related__arxiv_id", "related__slug", *entry, "position", "score"
-    )
-    for arxiv_id, slug, r_arxiv_id, r_slug, e_source, e_name, e_position, position, score in related.iterator(
-        chunk_size=chunk_size
-    ):
-        yield {
-            "type": "related",
-            "paper": arxiv_id or slug,
-            "related": r_arxiv_id or r_slug,
-            "entry": _entry_key(e_source, e_name, e_position),
-            "position": position,
-            "score": score,
-        }
-
-    paper_redirects = PaperRedirect.objects.order_by("pk").values_list(
-        "old_key", "paper__arxiv_id", "paper__slug", "created_at"
-    )
-    for old_key, arxiv_id, slug, created_at in paper_redirects.iterator(chunk_size=chunk_size):
-        yield {
-            "type": "paper_redirect",
-            "old_key": old_key,
-            "paper": arxiv_id or slug,
-            "created_at": _when(created_at),
-        }
-
-    author_redirects = AuthorRedirect.objects.order_by("pk").values_list(
-        "old_id", "author__name", "created_at"
-    )
-    for old_id, name, created_at in author_redirects.iterator(chunk_size=chunk_size):
-        yield {"type": "author_redirect", "old_id": old_id, "author": name, "created_at": _when(created_at)}
-
-
-# --- import ------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -370,10 +52,6 @@ class CatalogueImportResult:
     counts: dict[str, int]
     refreshed: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-def catalogue_is_empty() -> bool:
-    return not any(model.objects.exists() for model in CATALOGUE_MODELS)
 
 
 def import_catalogue(lines: Iterable[bytes | str], batch_size: int = BATCH_SIZE) -> CatalogueImportResult:
