@@ -51,6 +51,21 @@ def test_check_deploy_reports_no_issues_with_the_production_environment():
     assert "WARNING" not in output and "?:" not in output, output
 
 
+def printed_settings(script: str, **extra: str) -> list[str]:
+    """What ``script`` prints, split into words, run after django.setup() with production settings
+    (``extra`` overrides environment variables) in a fresh process: settings are read at start-up."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=REPO,
+        env=production_env(DJANGO_SETTINGS_MODULE="digest.settings", **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
 def test_production_settings_defaults():
     script = (
         "from django.conf import settings as s; "
@@ -58,21 +73,7 @@ def test_production_settings_defaults():
         " s.SECURE_PROXY_SSL_HEADER, s.LOG_FORMAT, s.CACHES['default']['BACKEND'].rsplit('.', 1)[1],"
         " s.STORAGES['staticfiles']['BACKEND'].rsplit('.', 1)[1])"
     )
-    shell = ["-c", f"import django; django.setup(); {script}"]
-
-    def settings_line(**extra):
-        result = subprocess.run(
-            [sys.executable, *shell],
-            cwd=REPO,
-            env=production_env(DJANGO_SETTINGS_MODULE="digest.settings", **extra),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.split()
-
-    assert settings_line() == [
+    assert printed_settings(script) == [
         "True",
         "31536000",
         "True",
@@ -82,7 +83,8 @@ def test_production_settings_defaults():
         "LocMemCache",
         "CompressedManifestStaticFilesStorage",
     ]
-    assert settings_line(
+    assert printed_settings(
+        script,
         SECURE_SSL_REDIRECT="0",
         SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
         LOG_FORMAT="plain",
@@ -237,22 +239,9 @@ def test_the_language_cookie_follows_the_secure_cookie_setting():
     probe = (
         "from django.conf import settings as s;print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)"
     )
-    shell = ["-c", f"import django; django.setup(); {probe}"]
 
-    def settings_line(**extra):
-        result = subprocess.run(
-            [sys.executable, *shell],
-            cwd=REPO,
-            env=production_env(DJANGO_SETTINGS_MODULE="digest.settings", **extra),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.split()
-
-    assert settings_line() == ["True", "Lax"]
-    assert settings_line(DEBUG="1", SECRET_KEY="") == ["False", "Lax"]
+    assert printed_settings(probe) == ["True", "Lax"]
+    assert printed_settings(probe, DEBUG="1", SECRET_KEY="") == ["False", "Lax"]
 
 
 @pytest.mark.django_db
